@@ -1,0 +1,278 @@
+/**
+ * Define-by-run autograd in the course's style. Each recorded op keeps a backward that reads the
+ * output's `.grad` and *adds into* its inputs' `.grad`. `backward()` sorts the graph once
+ * (iteratively — a 1,000-step recurrence is no problem) and runs those backwards in reverse
+ * topological order. Leaves accumulate `.grad` across calls until zeroed; intermediate tensors get
+ * a fresh `.grad` each call, dropped afterwards unless `retainGrad()` was asked for.
+ */
+import { allocate, type TypedArray } from "./dtype.js";
+import { attributed, countWork } from "./profile.js";
+import { fmt, sameShape, ShapeError, sizeOf, type Shape } from "./shape.js";
+import { Tensor } from "./tensor.js";
+
+export interface GradNode {
+  op: string;
+  inputs: Tensor[];
+  /** Reads `out.grad` and adds into the inputs' `.grad` (through `addGrad`/`gradBuffer`). */
+  backward: (out: Tensor) => void;
+  freed: boolean;
+}
+
+export interface BackwardOptions {
+  /** Keep the graph so that backward can run through it again (default false). */
+  retainGraph?: boolean;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grad mode and anomaly mode
+// ---------------------------------------------------------------------------------------------
+
+let gradEnabled = true;
+let anomalyEnabled = false;
+
+export function isGradEnabled(): boolean {
+  return gradEnabled;
+}
+
+/** Run `fn` without recording a graph (results do not require grad). */
+export function noGrad<T>(fn: () => T): T {
+  const saved = gradEnabled;
+  gradEnabled = false;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = saved;
+  }
+}
+
+/** Run `fn` with gradient recording on, even inside `noGrad`. */
+export function enableGrad<T>(fn: () => T): T {
+  const saved = gradEnabled;
+  gradEnabled = true;
+  try {
+    return fn();
+  } finally {
+    gradEnabled = saved;
+  }
+}
+
+export class AnomalyError extends Error {
+  override name = "AnomalyError";
+}
+
+/** Turn anomaly detection on or off globally: the first op whose forward or backward makes NaN/Inf throws. */
+export function setDetectAnomaly(on: boolean): void {
+  anomalyEnabled = on;
+}
+
+export function isAnomalyEnabled(): boolean {
+  return anomalyEnabled;
+}
+
+/** Run `fn` with anomaly detection on. */
+export function detectAnomaly<T>(fn: () => T): T {
+  const saved = anomalyEnabled;
+  anomalyEnabled = true;
+  try {
+    return fn();
+  } finally {
+    anomalyEnabled = saved;
+  }
+}
+
+function firstNonFinite(a: TypedArray): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return i;
+  return -1;
+}
+
+function describeIndex(shape: Shape, flat: number): string {
+  const idx: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    idx.unshift(flat % shape[d]!);
+    flat = Math.floor(flat / shape[d]!);
+  }
+  return `[${idx.join(",")}]`;
+}
+
+function checkFinite(where: string, t: Tensor, what: string, inputs: readonly Tensor[]): void {
+  const i = firstNonFinite(t.data);
+  if (i < 0) return;
+  const badInput = inputs.findIndex((x) => firstNonFinite(x.data) >= 0);
+  const cause = badInput >= 0 ? ` (input ${badInput} already held a non-finite value)` : " from finite inputs";
+  throw new AnomalyError(`anomaly: ${where} produced ${t.data[i]} in ${what} at ${describeIndex(t.shape, i)}${cause}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recording ops
+// ---------------------------------------------------------------------------------------------
+
+export interface OpResult {
+  out: Tensor;
+  /** The op's backward: reads out.grad, adds into the inputs' grads. Omit for non-differentiable ops. */
+  backward?: (out: Tensor) => void;
+  /** Exact work of the forward, from the op's index equation (for `profile`). */
+  multiplies?: number;
+  adds?: number;
+  extra?: Record<string, number>;
+}
+
+/**
+ * Run an op: its forward computes `out` (without recording anything inside), its work is counted
+ * for the profiler, anomaly mode checks its output, and — when grad is on and an input needs
+ * grad — its backward is attached to `out`.
+ */
+export function runOp(name: string, inputs: readonly Tensor[], forward: () => OpResult): Tensor {
+  const res = attributed(name, () => {
+    const saved = gradEnabled;
+    gradEnabled = false;
+    try {
+      const r = forward();
+      countWork(r.multiplies ?? 0, r.adds ?? 0, r.extra);
+      return r;
+    } finally {
+      gradEnabled = saved;
+    }
+  });
+  const out = res.out;
+  if (anomalyEnabled) checkFinite(`${name} (forward)`, out, "its output", inputs);
+  if (gradEnabled && res.backward && inputs.some((t) => t.requiresGrad)) {
+    out.requiresGrad = true;
+    out._node = { op: name, inputs: inputs.slice(), backward: res.backward, freed: false };
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Adding into .grad
+// ---------------------------------------------------------------------------------------------
+
+/** `t.grad`'s storage, created as zeros on first use — for backwards written as `x.grad[i] += …` loops. */
+export function gradBuffer(t: Tensor): TypedArray {
+  if (t.grad === null) t.grad = new Tensor(allocate(t.dtype, t.size), t.shape, false);
+  return t.grad.data;
+}
+
+/**
+ * Sum `g` (broadcast to a larger shape) back down to `shape`: out[...] = Σ over broadcast dims.
+ * Used for every broadcasting op's backward.
+ */
+export function sumToShape(g: Tensor, shape: Shape): Tensor {
+  if (sameShape(g.shape, shape)) return g;
+  const n = g.shape.length;
+  const off = n - shape.length;
+  if (off < 0) throw new ShapeError(`sumToShape: cannot reduce ${fmt(g.shape)} to larger rank ${fmt(shape)}`);
+  for (let i = 0; i < shape.length; i++) {
+    if (shape[i] !== 1 && shape[i] !== g.shape[i + off]) {
+      throw new ShapeError(`sumToShape: ${fmt(g.shape)} does not broadcast from ${fmt(shape)} (dimension ${i})`);
+    }
+  }
+  const out = allocate(g.dtype, sizeOf(shape));
+  // out[j] += g[i] where j drops (or collapses to 0) the broadcast dims of i
+  const outStrides = new Array<number>(n).fill(0);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    outStrides[i + off] = shape[i] === 1 ? 0 : acc;
+    acc *= shape[i]!;
+  }
+  const idx = new Array<number>(n).fill(0);
+  let o = 0;
+  const src = g.data;
+  for (let i = 0; i < src.length; i++) {
+    out[o] = out[o]! + src[i]!;
+    for (let d = n - 1; d >= 0; d--) {
+      idx[d]!++;
+      o += outStrides[d]!;
+      if (idx[d]! < g.shape[d]!) break;
+      o -= outStrides[d]! * idx[d]!;
+      idx[d] = 0;
+    }
+  }
+  return new Tensor(out, shape, false);
+}
+
+/** t.grad += g, first summing g over any dims along which t was broadcast. */
+export function addGrad(t: Tensor, g: Tensor): void {
+  if (!t.requiresGrad) return;
+  if (g.dtype !== t.dtype) throw new TypeError(`addGrad: gradient dtype ${g.dtype} does not match tensor dtype ${t.dtype}`);
+  const r = sumToShape(g, t.shape);
+  if (t.grad === null) {
+    t.grad = new Tensor(r === g ? r.data.slice() : r.data, t.shape, false);
+    return;
+  }
+  const dst = t.grad.data;
+  const src = r.data;
+  for (let i = 0; i < dst.length; i++) dst[i] = dst[i]! + src[i]!;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The backward traversal
+// ---------------------------------------------------------------------------------------------
+
+/** Tensors reachable from `root` through recorded ops, inputs before outputs (iterative DFS). */
+export function topoOrder(root: Tensor): Tensor[] {
+  const order: Tensor[] = [];
+  const visited = new Set<Tensor>();
+  const stack: { t: Tensor; next: number }[] = [{ t: root, next: 0 }];
+  visited.add(root);
+  while (stack.length > 0) {
+    const top = stack[stack.length - 1]!;
+    const inputs = top.t._node?.inputs ?? [];
+    if (top.next < inputs.length) {
+      const child = inputs[top.next++]!;
+      if (child.requiresGrad && !visited.has(child)) {
+        visited.add(child);
+        stack.push({ t: child, next: 0 });
+      }
+    } else {
+      order.push(top.t);
+      stack.pop();
+    }
+  }
+  return order;
+}
+
+export function runBackward(root: Tensor, grad?: Tensor, options: BackwardOptions = {}): void {
+  if (!root.requiresGrad) {
+    throw new Error("backward: this tensor does not require grad (no input of the ops that made it had requiresGrad: true)");
+  }
+  let seed: Tensor;
+  if (grad === undefined) {
+    if (root.size !== 1) {
+      throw new ShapeError(`backward: the root has shape ${fmt(root.shape)}; pass a gradient of that shape, or reduce it to a scalar first`);
+    }
+    seed = new Tensor(allocate(root.dtype, 1).fill(1), root.shape, false);
+  } else {
+    if (!sameShape(grad.shape, root.shape)) {
+      throw new ShapeError(`backward: gradient shape ${fmt(grad.shape)} does not match the root's shape ${fmt(root.shape)}`);
+    }
+    if (grad.dtype !== root.dtype) throw new TypeError(`backward: gradient dtype ${grad.dtype} does not match the root's ${root.dtype}`);
+    seed = grad;
+  }
+  const order = topoOrder(root);
+  for (const t of order) if (!t.isLeaf) t.grad = null; // intermediate grads start fresh each call
+  addGrad(root, seed);
+  noGrad(() => {
+    for (let i = order.length - 1; i >= 0; i--) {
+      const t = order[i]!;
+      const node = t._node;
+      if (node === null) continue;
+      if (node.freed) {
+        throw new Error(
+          `backward: the graph through ${node.op} was already freed by an earlier backward; pass { retainGraph: true } to the first call to go through it twice`,
+        );
+      }
+      if (t.grad !== null) {
+        attributed(`${node.op}.backward`, () => node.backward(t));
+        if (anomalyEnabled) {
+          for (const x of node.inputs) if (x.grad) checkFinite(`${node.op} (backward)`, x.grad, "a gradient", [t.grad!]);
+        }
+      }
+      if (!options.retainGraph) {
+        node.freed = true;
+        node.inputs = [];
+        node.backward = () => {};
+      }
+      if (!t._retainGrad) t.grad = null;
+    }
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * Backend selection. A backend is a set of kernel overrides on top of the reference definitions,
+ * so a fast kernel can be swapped in per kernel: `registerBackend("fast", { matmul })`.
+ */
+import type { Kernels } from "./kernels.js";
+import { referenceKernels } from "./reference.js";
+
+export type { Conv2dArgs, Kernels, MatmulArgs } from "./kernels.js";
+
+const registry = new Map<string, Partial<Kernels>>([["reference", {}]]);
+let activeName = "reference";
+let active: Kernels = referenceKernels;
+let threads = defaultThreads();
+
+function defaultThreads(): number {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  return Math.max(1, nav?.hardwareConcurrency ?? 1);
+}
+
+/** Add (or replace) a backend made of kernel overrides; kernels it leaves out use the reference. */
+export function registerBackend(name: string, overrides: Partial<Kernels>): void {
+  registry.set(name, overrides);
+  if (name === activeName) active = { ...referenceKernels, ...overrides };
+}
+
+/** Choose the backend every op uses from now on: "reference" or a registered one such as "fast". */
+export function setBackend(name: string): void {
+  const overrides = registry.get(name);
+  if (!overrides) {
+    throw new Error(`setBackend: unknown backend ${JSON.stringify(name)}; registered: ${[...registry.keys()].join(", ")}`);
+  }
+  activeName = name;
+  active = { ...referenceKernels, ...overrides };
+}
+
+export function getBackend(): string {
+  return activeName;
+}
+
+export function listBackends(): string[] {
+  return [...registry.keys()];
+}
+
+/** The kernels of the active backend. */
+export function kernels(): Kernels {
+  return active;
+}
+
+/** How many threads fast kernels may use (default: the number of cores). The reference backend uses one. */
+export function setThreads(n: number): void {
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setThreads: expected a positive integer, got ${n}`);
+  threads = n;
+}
+
+export function getThreads(): number {
+  return threads;
+}

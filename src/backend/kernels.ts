@@ -1,0 +1,55 @@
+/**
+ * The kernel interface: the few loops that dominate the work, on raw typed arrays. The reference
+ * backend writes each as its index equation; a fast backend may replace any subset, per kernel,
+ * without touching the ops that call them.
+ */
+import type { TypedArray } from "../dtype.js";
+
+/** Geometry of a batched matrix product C[b] = op(A[b]) · op(B[b]) (row-major). */
+export interface MatmulArgs {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  /** A is stored k×m (read transposed) instead of m×k. */
+  transA: boolean;
+  /** B is stored n×k (read transposed) instead of k×n. */
+  transB: boolean;
+  /** Elements between consecutive batch entries (0 broadcasts one matrix over the batch). */
+  strideA: number;
+  strideB: number;
+  /** Add into C instead of overwriting it. */
+  accumulate: boolean;
+}
+
+/** Geometry of a 2-D convolution on NCHW input with [Cout, Cin, kH, kW] weights. */
+export interface Conv2dArgs {
+  batch: number;
+  cin: number;
+  h: number;
+  w: number;
+  cout: number;
+  kh: number;
+  kw: number;
+  /** Output height and width. */
+  ho: number;
+  wo: number;
+  strideH: number;
+  strideW: number;
+  /** Padding before row 0 / column 0 (the same amount is assumed after, within the output size). */
+  padH: number;
+  padW: number;
+  /** "zeros": out-of-range pixels read 0; "circular": indices wrap around (a torus). */
+  padMode: "zeros" | "circular";
+}
+
+export interface Kernels {
+  /** C[b,i,j] (+)= Σ_k A[b,i,k] · B[b,k,j] */
+  matmul(a: TypedArray, b: TypedArray, c: TypedArray, args: MatmulArgs): void;
+  /** y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p]  (y overwritten, no bias) */
+  conv2dForward(x: TypedArray, w: TypedArray, y: TypedArray, args: Conv2dArgs): void;
+  /** x.grad[b,c',s·i+di−p, s·j+dj−p] += y.grad[b,c,i,j] · W[c,c',di,dj]  (adds into gx) */
+  conv2dBackwardInput(gy: TypedArray, w: TypedArray, gx: TypedArray, args: Conv2dArgs): void;
+  /** W.grad[c,c',di,dj] += y.grad[b,c,i,j] · x[b,c',s·i+di−p, s·j+dj−p]  (adds into gw) */
+  conv2dBackwardWeight(gy: TypedArray, x: TypedArray, gw: TypedArray, args: Conv2dArgs): void;
+}

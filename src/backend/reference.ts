@@ -1,0 +1,109 @@
+/**
+ * The reference backend: every kernel is the plain loop of its index equation. Slow and obviously
+ * right; fast kernels are tested against these.
+ */
+import type { TypedArray } from "../dtype.js";
+import type { Conv2dArgs, Kernels, MatmulArgs } from "./kernels.js";
+
+export function matmulReference(a: TypedArray, b: TypedArray, c: TypedArray, p: MatmulArgs): void {
+  const { batch, m, n, k, transA, transB, strideA, strideB, accumulate } = p;
+  // element strides of A[i,kk] and B[kk,j] in storage
+  const aRow = transA ? 1 : k;
+  const aCol = transA ? m : 1;
+  const bRow = transB ? 1 : n;
+  const bCol = transB ? k : 1;
+  for (let bi = 0; bi < batch; bi++) {
+    const ao = bi * strideA;
+    const bo = bi * strideB;
+    const co = bi * m * n;
+    // C[b,i,j] (+)= Σ_k A[b,i,k] · B[b,k,j]
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let kk = 0; kk < k; kk++) s += a[ao + i * aRow + kk * aCol]! * b[bo + kk * bRow + j * bCol]!;
+        c[co + i * n + j] = accumulate ? c[co + i * n + j]! + s : s;
+      }
+    }
+  }
+}
+
+/** Where input row/column `pos` (possibly out of range) reads from: an index, or -1 for a padded zero. */
+export function sourceIndex(pos: number, size: number, mode: "zeros" | "circular"): number {
+  if (pos >= 0 && pos < size) return pos;
+  if (mode === "zeros") return -1;
+  return ((pos % size) + size) % size;
+}
+
+export function conv2dForwardReference(x: TypedArray, w: TypedArray, y: TypedArray, p: Conv2dArgs): void {
+  const { batch, cin, h, w: wd, cout, kh, kw, ho, wo, strideH, strideW, padH, padW, padMode } = p;
+  for (let b = 0; b < batch; b++)
+    for (let c = 0; c < cout; c++)
+      for (let i = 0; i < ho; i++)
+        for (let j = 0; j < wo; j++) {
+          // y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p]
+          let s = 0;
+          for (let cc = 0; cc < cin; cc++)
+            for (let di = 0; di < kh; di++) {
+              const r = sourceIndex(strideH * i + di - padH, h, padMode);
+              if (r < 0) continue;
+              for (let dj = 0; dj < kw; dj++) {
+                const q = sourceIndex(strideW * j + dj - padW, wd, padMode);
+                if (q < 0) continue;
+                s += w[((c * cin + cc) * kh + di) * kw + dj]! * x[((b * cin + cc) * h + r) * wd + q]!;
+              }
+            }
+          y[((b * cout + c) * ho + i) * wo + j] = s;
+        }
+}
+
+export function conv2dBackwardInputReference(gy: TypedArray, w: TypedArray, gx: TypedArray, p: Conv2dArgs): void {
+  const { batch, cin, h, w: wd, cout, kh, kw, ho, wo, strideH, strideW, padH, padW, padMode } = p;
+  for (let b = 0; b < batch; b++)
+    for (let c = 0; c < cout; c++)
+      for (let i = 0; i < ho; i++)
+        for (let j = 0; j < wo; j++) {
+          const g = gy[((b * cout + c) * ho + i) * wo + j]!;
+          // x.grad[b,c',s·i+di−p, s·j+dj−p] += y.grad[b,c,i,j] · W[c,c',di,dj]
+          for (let cc = 0; cc < cin; cc++)
+            for (let di = 0; di < kh; di++) {
+              const r = sourceIndex(strideH * i + di - padH, h, padMode);
+              if (r < 0) continue;
+              for (let dj = 0; dj < kw; dj++) {
+                const q = sourceIndex(strideW * j + dj - padW, wd, padMode);
+                if (q < 0) continue;
+                const xi = ((b * cin + cc) * h + r) * wd + q;
+                gx[xi] = gx[xi]! + g * w[((c * cin + cc) * kh + di) * kw + dj]!;
+              }
+            }
+        }
+}
+
+export function conv2dBackwardWeightReference(gy: TypedArray, x: TypedArray, gw: TypedArray, p: Conv2dArgs): void {
+  const { batch, cin, h, w: wd, cout, kh, kw, ho, wo, strideH, strideW, padH, padW, padMode } = p;
+  for (let c = 0; c < cout; c++)
+    for (let cc = 0; cc < cin; cc++)
+      for (let di = 0; di < kh; di++)
+        for (let dj = 0; dj < kw; dj++) {
+          // W.grad[c,c',di,dj] += Σ_{b,i,j} y.grad[b,c,i,j] · x[b,c',s·i+di−p, s·j+dj−p]
+          let s = 0;
+          for (let b = 0; b < batch; b++)
+            for (let i = 0; i < ho; i++) {
+              const r = sourceIndex(strideH * i + di - padH, h, padMode);
+              if (r < 0) continue;
+              for (let j = 0; j < wo; j++) {
+                const q = sourceIndex(strideW * j + dj - padW, wd, padMode);
+                if (q < 0) continue;
+                s += gy[((b * cout + c) * ho + i) * wo + j]! * x[((b * cin + cc) * h + r) * wd + q]!;
+              }
+            }
+          const wi = ((c * cin + cc) * kh + di) * kw + dj;
+          gw[wi] = gw[wi]! + s;
+        }
+}
+
+export const referenceKernels: Kernels = {
+  matmul: matmulReference,
+  conv2dForward: conv2dForwardReference,
+  conv2dBackwardInput: conv2dBackwardInputReference,
+  conv2dBackwardWeight: conv2dBackwardWeightReference,
+};

@@ -1,0 +1,57 @@
+/**
+ * `fundl train <task>`: one verb, a task per file (train-<task>.ts) registered in `tasks` below.
+ * Options are shared; each task reads the ones it needs.
+ */
+import type { Command } from "commander";
+import { positiveInt, positiveNumber } from "./output.js";
+
+export interface TrainOptions {
+  epochs?: number;
+  batch?: number;
+  lr?: number;
+  seed?: number;
+  threads?: number;
+  save?: string;
+  resume?: string;
+  json?: boolean;
+  cell?: string;
+  length?: number;
+  steps?: number;
+  backend?: string;
+}
+
+export type TrainTask = (options: TrainOptions) => Promise<void>;
+
+/** Task name → runner. Each task file adds itself here. */
+export const tasks: Record<string, TrainTask> = {};
+
+export function registerTrain(program: Command): void {
+  program
+    .command("train")
+    .description("train a model on a task (mnist: a small CNN on handwritten digits; adding: recurrent cells on the adding problem)")
+    .argument("<task>", "what to train")
+    .option("--epochs <n>", "passes over the training data", positiveInt("--epochs"))
+    .option("--batch <n>", "batch size", positiveInt("--batch"))
+    .option("--lr <x>", "learning rate", positiveNumber("--lr"))
+    .option("--seed <n>", "random seed", (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n)) throw new Error(`--seed must be an integer, got "${v}"`);
+      return n;
+    })
+    .option("--threads <n>", "threads for the fast kernels", positiveInt("--threads"))
+    .option("--backend <name>", "kernel backend: fast or reference")
+    .option("--save <file>", "write a checkpoint (safetensors) after each epoch")
+    .option("--resume <file>", "continue from a checkpoint")
+    .option("--cell <kind>", "recurrent cell (adding task): ugrnn | gru | lstm | rnn")
+    .option("--length <T>", "sequence length (adding task)", positiveInt("--length"))
+    .option("--steps <n>", "training steps (adding task)", positiveInt("--steps"))
+    .option("--json", "end with one JSON line of results")
+    .action(async (task: string, options: TrainOptions) => {
+      const run = tasks[task];
+      if (!run) {
+        const known = Object.keys(tasks);
+        throw new Error(`train: unknown task "${task}"${known.length ? `; known tasks: ${known.join(", ")}` : " (no tasks are installed)"}`);
+      }
+      await run(options);
+    });
+}

@@ -1,0 +1,275 @@
+/**
+ * Elementwise ops. Binary ops broadcast like NumPy/PyTorch; each backward adds into the inputs'
+ * grads and `addGrad` sums the contribution back over broadcast dims.
+ */
+import { addGrad, gradBuffer, runOp } from "../autograd.js";
+import type { TypedArray } from "../dtype.js";
+import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from "../shape.js";
+import { Tensor, asTensor, type TensorLike } from "../tensor.js";
+import { checkTensor, empty, operands, sameDType } from "./util.js";
+
+// ---------------------------------------------------------------------------------------------
+// Broadcasting binary map
+// ---------------------------------------------------------------------------------------------
+
+/** out[i] = f(a[ia(i)], b[ib(i)]) over the broadcast shape. */
+function broadcastMap(a: Tensor, b: Tensor, shape: Shape, f: (x: number, y: number) => number): TypedArray {
+  const n = sizeOf(shape);
+  const out = empty(a.dtype, n);
+  const ad = a.data;
+  const bd = b.data;
+  if (sameShape(a.shape, b.shape)) {
+    for (let i = 0; i < n; i++) out[i] = f(ad[i]!, bd[i]!);
+    return out;
+  }
+  if (b.size === 1 && a.size === n) {
+    const y = bd[0]!;
+    for (let i = 0; i < n; i++) out[i] = f(ad[i]!, y);
+    return out;
+  }
+  if (a.size === 1 && b.size === n) {
+    const x = ad[0]!;
+    for (let i = 0; i < n; i++) out[i] = f(x, bd[i]!);
+    return out;
+  }
+  const sa = broadcastStrides(a.shape, shape);
+  const sb = broadcastStrides(b.shape, shape);
+  const rank = shape.length;
+  const idx = new Array<number>(rank).fill(0);
+  let ia = 0;
+  let ib = 0;
+  for (let i = 0; i < n; i++) {
+    out[i] = f(ad[ia]!, bd[ib]!);
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]!++;
+      ia += sa[d]!;
+      ib += sb[d]!;
+      if (idx[d]! < shape[d]!) break;
+      ia -= sa[d]! * shape[d]!;
+      ib -= sb[d]! * shape[d]!;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}
+
+interface BinarySpec {
+  f: (x: number, y: number) => number;
+  /** Contributions to a.grad and b.grad given the output gradient (computed with other ops, under noGrad). */
+  da: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => Tensor;
+  db: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => Tensor;
+  multiplies: number;
+  adds: number;
+}
+
+function binary(name: string, spec: BinarySpec, x: TensorLike, y: TensorLike): Tensor {
+  const [a, b] = operands(name, x, y);
+  const shape = broadcastShapes(name, a.shape, b.shape);
+  return runOp(name, [a, b], () => {
+    const out = new Tensor(broadcastMap(a, b, shape, spec.f), shape);
+    return {
+      out,
+      multiplies: spec.multiplies * out.size,
+      adds: spec.adds * out.size,
+      backward: (o) => {
+        const g = o.grad!;
+        if (a.requiresGrad) addGrad(a, spec.da(g, a, b, o));
+        if (b.requiresGrad) addGrad(b, spec.db(g, a, b, o));
+      },
+    };
+  });
+}
+
+/** z[i] = a[i] + b[i]  —  a.grad[i] += z.grad[i]; b.grad[i] += z.grad[i] */
+export function add(a: TensorLike, b: TensorLike): Tensor {
+  return binary("add", { f: (x, y) => x + y, da: (g) => g, db: (g) => g, multiplies: 0, adds: 1 }, a, b);
+}
+
+/** z[i] = a[i] − b[i]  —  a.grad[i] += z.grad[i]; b.grad[i] −= z.grad[i] */
+export function sub(a: TensorLike, b: TensorLike): Tensor {
+  return binary("sub", { f: (x, y) => x - y, da: (g) => g, db: (g) => neg(g), multiplies: 0, adds: 1 }, a, b);
+}
+
+/** z[i] = a[i] · b[i]  —  a.grad[i] += z.grad[i]·b[i]; b.grad[i] += z.grad[i]·a[i] */
+export function mul(a: TensorLike, b: TensorLike): Tensor {
+  return binary(
+    "mul",
+    { f: (x, y) => x * y, da: (g, _a, bb) => mul(g, bb), db: (g, aa) => mul(g, aa), multiplies: 1, adds: 0 },
+    a,
+    b,
+  );
+}
+
+/** z[i] = a[i] / b[i]  —  a.grad[i] += z.grad[i]/b[i]; b.grad[i] −= z.grad[i]·z[i]/b[i] */
+export function div(a: TensorLike, b: TensorLike): Tensor {
+  return binary(
+    "div",
+    {
+      f: (x, y) => x / y,
+      da: (g, _a, bb) => div(g, bb),
+      db: (g, _a, bb, out) => neg(div(mul(g, out), bb)),
+      multiplies: 1,
+      adds: 0,
+    },
+    a,
+    b,
+  );
+}
+
+/** z[i] = a[i]^b[i]  —  a.grad += z.grad·b·a^(b−1); b.grad += z.grad·z·ln a */
+export function pow(a: TensorLike, b: TensorLike): Tensor {
+  return binary(
+    "pow",
+    {
+      f: (x, y) => Math.pow(x, y),
+      da: (g, aa, bb) => mul(g, mul(bb, pow(aa, sub(bb, 1)))),
+      db: (g, aa, _b, out) => mul(g, mul(out, log(aa))),
+      multiplies: 1,
+      adds: 0,
+    },
+    a,
+    b,
+  );
+}
+
+/** z[i] = max(a[i], b[i]); the gradient goes to a where a ≥ b, else to b. */
+export function maximum(a: TensorLike, b: TensorLike): Tensor {
+  return binary(
+    "maximum",
+    {
+      f: (x, y) => (x >= y ? x : y),
+      da: (g, aa, bb) => mul(g, ge(aa, bb)),
+      db: (g, aa, bb) => mul(g, sub(1, ge(aa, bb))),
+      multiplies: 0,
+      adds: 0,
+    },
+    a,
+    b,
+  );
+}
+
+/** z[i] = min(a[i], b[i]); the gradient goes to a where a ≤ b, else to b. */
+export function minimum(a: TensorLike, b: TensorLike): Tensor {
+  return neg(maximum(neg(asTensor(a, b instanceof Tensor ? b : undefined)), neg(asTensor(b, a instanceof Tensor ? a : undefined))));
+}
+
+function compare(name: string, f: (x: number, y: number) => boolean, x: TensorLike, y: TensorLike): Tensor {
+  const [a, b] = operands(name, x, y);
+  const shape = broadcastShapes(name, a.shape, b.shape);
+  return runOp(name, [a, b], () => ({ out: new Tensor(broadcastMap(a, b, shape, (p, q) => (f(p, q) ? 1 : 0)), shape) }));
+}
+
+/** 1 where a > b, else 0 (no gradient). */
+export const gt = (a: TensorLike, b: TensorLike): Tensor => compare("gt", (x, y) => x > y, a, b);
+export const ge = (a: TensorLike, b: TensorLike): Tensor => compare("ge", (x, y) => x >= y, a, b);
+export const lt = (a: TensorLike, b: TensorLike): Tensor => compare("lt", (x, y) => x < y, a, b);
+export const le = (a: TensorLike, b: TensorLike): Tensor => compare("le", (x, y) => x <= y, a, b);
+export const eq = (a: TensorLike, b: TensorLike): Tensor => compare("eq", (x, y) => x === y, a, b);
+
+// ---------------------------------------------------------------------------------------------
+// Unary ops: y[i] = f(x[i]);  x.grad[i] += y.grad[i] · f'(x[i]) (written with y where cheaper)
+// ---------------------------------------------------------------------------------------------
+
+interface UnarySpec {
+  f: (x: number) => number;
+  /** dy/dx given x and y = f(x). */
+  df: (x: number, y: number) => number;
+  multiplies?: number;
+  adds?: number;
+}
+
+function unary(name: string, spec: UnarySpec, xIn: Tensor): Tensor {
+  const x = checkTensor(name, xIn);
+  return runOp(name, [x], () => {
+    const xd = x.data;
+    const out = empty(x.dtype, xd.length);
+    const f = spec.f;
+    for (let i = 0; i < xd.length; i++) out[i] = f(xd[i]!);
+    return {
+      out: new Tensor(out, x.shape),
+      multiplies: (spec.multiplies ?? 0) * xd.length,
+      adds: (spec.adds ?? 0) * xd.length,
+      backward: (y) => {
+        const g = y.grad!.data;
+        const gx = gradBuffer(x);
+        const yd = y.data;
+        const df = spec.df;
+        // x.grad[i] += y.grad[i] · f'(x[i])
+        for (let i = 0; i < gx.length; i++) gx[i] = gx[i]! + g[i]! * df(xd[i]!, yd[i]!);
+      },
+    };
+  });
+}
+
+export const neg = (x: Tensor): Tensor => unary("neg", { f: (v) => -v, df: () => -1 }, x);
+export const exp = (x: Tensor): Tensor => unary("exp", { f: Math.exp, df: (_x, y) => y }, x);
+export const log = (x: Tensor): Tensor => unary("log", { f: Math.log, df: (v) => 1 / v }, x);
+export const log1p = (x: Tensor): Tensor => unary("log1p", { f: Math.log1p, df: (v) => 1 / (1 + v) }, x);
+export const sqrt = (x: Tensor): Tensor => unary("sqrt", { f: Math.sqrt, df: (_x, y) => 0.5 / y }, x);
+export const square = (x: Tensor): Tensor => unary("square", { f: (v) => v * v, df: (v) => 2 * v, multiplies: 1 }, x);
+export const abs = (x: Tensor): Tensor => unary("abs", { f: Math.abs, df: (v) => (v > 0 ? 1 : v < 0 ? -1 : 0) }, x);
+export const sin = (x: Tensor): Tensor => unary("sin", { f: Math.sin, df: (v) => Math.cos(v) }, x);
+export const cos = (x: Tensor): Tensor => unary("cos", { f: Math.cos, df: (v) => -Math.sin(v) }, x);
+export const reciprocal = (x: Tensor): Tensor => unary("reciprocal", { f: (v) => 1 / v, df: (_x, y) => -y * y }, x);
+
+/** σ(x) = 1/(1+e^−x), computed without overflow;  σ' = y(1−y) */
+export const sigmoid = (x: Tensor): Tensor =>
+  unary(
+    "sigmoid",
+    {
+      f: (v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))),
+      df: (_x, y) => y * (1 - y),
+    },
+    x,
+  );
+
+/** tanh' = 1 − y² */
+export const tanh = (x: Tensor): Tensor => unary("tanh", { f: Math.tanh, df: (_x, y) => 1 - y * y }, x);
+
+/** relu(x) = max(x, 0); relu'(x) = 1[x > 0] */
+export const relu = (x: Tensor): Tensor => unary("relu", { f: (v) => (v > 0 ? v : 0), df: (v) => (v > 0 ? 1 : 0) }, x);
+
+export const leakyRelu = (x: Tensor, slope = 0.01): Tensor =>
+  unary("leakyRelu", { f: (v) => (v > 0 ? v : slope * v), df: (v) => (v > 0 ? 1 : slope) }, x);
+
+/** softplus(x) = ln(1 + e^x), stable;  softplus' = σ(x) */
+export const softplus = (x: Tensor): Tensor =>
+  unary(
+    "softplus",
+    { f: (v) => (v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v))), df: (v) => 1 / (1 + Math.exp(-v)) },
+    x,
+  );
+
+/** clamp(x, lo, hi); the gradient passes where lo ≤ x ≤ hi. */
+export function clamp(x: Tensor, min?: number, max?: number): Tensor {
+  const lo = min ?? -Infinity;
+  const hi = max ?? Infinity;
+  if (lo > hi) throw new RangeError(`clamp: min (${lo}) exceeds max (${hi})`);
+  return unary("clamp", { f: (v) => (v < lo ? lo : v > hi ? hi : v), df: (v) => (v >= lo && v <= hi ? 1 : 0) }, x);
+}
+
+/**
+ * out[i] = cond[i] ≠ 0 ? a[i] : b[i], broadcasting all three.
+ * a.grad[i] += out.grad[i]·1[cond[i] ≠ 0];  b.grad[i] += out.grad[i]·1[cond[i] = 0]
+ */
+export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  checkTensor("where", cond, "condition");
+  const [ta, tb] = operands("where", a, b);
+  const shape = broadcastShapes("where", broadcastShapes("where", cond.shape, ta.shape), tb.shape);
+  const mask = new Tensor(broadcastMap(cond.to(ta.dtype), cond.to(ta.dtype), shape, (c) => (c !== 0 ? 1 : 0)), shape);
+  return runOp("where", [ta, tb], () => {
+    const m = mask.data;
+    const av = broadcastMap(ta, mask, shape, (x) => x);
+    const bv = broadcastMap(tb, mask, shape, (x) => x);
+    const out = empty(ta.dtype, m.length);
+    for (let i = 0; i < m.length; i++) out[i] = m[i] !== 0 ? av[i]! : bv[i]!;
+    return {
+      out: new Tensor(out, shape),
+      backward: (o) => {
+        const g = o.grad!;
+        if (ta.requiresGrad) addGrad(ta, mul(g, mask));
+        if (tb.requiresGrad) addGrad(tb, mul(g, sub(1, mask)));
+      },
+    };
+  });
+}

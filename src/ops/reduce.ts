@@ -1,0 +1,190 @@
+/**
+ * Reductions over chosen dims (all by default), with keepDims: sum, mean, max, min, logSumExp,
+ * argmax, var. Each backward spreads y.grad back over the reduced positions.
+ */
+import { addGrad, gradBuffer, runOp } from "../autograd.js";
+import { normDims, sizeOf } from "../shape.js";
+import { Tensor } from "../tensor.js";
+import { checkTensor, empty } from "./util.js";
+import { div, mul, sub } from "./elementwise.js";
+
+export type Dims = number | readonly number[];
+
+interface Reduction {
+  /** Output shape with reduced dims kept as 1, and without them. */
+  keptShape: number[];
+  outShape: number[];
+  /** For each input element, the flat index of the output element it reduces into. */
+  map: Int32Array;
+  outSize: number;
+  /** How many inputs reduce into each output. */
+  count: number;
+}
+
+function plan(op: string, x: Tensor, dims: Dims | undefined, keepDims: boolean): Reduction {
+  const rank = x.ndim;
+  const ds = normDims(op, dims, rank);
+  const keptShape = x.shape.map((s, i) => (ds.includes(i) ? 1 : s));
+  const outShape = keepDims ? keptShape : x.shape.filter((_, i) => !ds.includes(i));
+  const outSize = sizeOf(keptShape);
+  // map[i] = Σ_d idx_d · outStride_d with outStride_d = 0 on reduced dims
+  const outStrides = new Array<number>(rank).fill(0);
+  let acc = 1;
+  for (let d = rank - 1; d >= 0; d--) {
+    outStrides[d] = ds.includes(d) ? 0 : acc;
+    acc *= keptShape[d]!;
+  }
+  const map = new Int32Array(x.size);
+  const idx = new Array<number>(rank).fill(0);
+  let o = 0;
+  for (let i = 0; i < x.size; i++) {
+    map[i] = o;
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]!++;
+      o += outStrides[d]!;
+      if (idx[d]! < x.shape[d]!) break;
+      o -= outStrides[d]! * x.shape[d]!;
+      idx[d] = 0;
+    }
+  }
+  return { keptShape, outShape, map, outSize, count: outSize === 0 ? 0 : x.size / outSize };
+}
+
+/** y[o] = Σ_{i→o} x[i]  —  x.grad[i] += y.grad[o] */
+export function sum(x: Tensor, dims?: Dims, keepDims = false): Tensor {
+  checkTensor("sum", x);
+  const r = plan("sum", x, dims, keepDims);
+  return runOp("sum", [x], () => {
+    const out = empty(x.dtype, r.outSize);
+    const xd = x.data;
+    for (let i = 0; i < xd.length; i++) out[r.map[i]!] += xd[i]!;
+    return {
+      out: new Tensor(out, r.outShape),
+      adds: x.size - r.outSize,
+      backward: (y) => {
+        const g = y.grad!.data;
+        const gx = gradBuffer(x);
+        for (let i = 0; i < gx.length; i++) gx[i] = gx[i]! + g[r.map[i]!]!;
+      },
+    };
+  });
+}
+
+/** y[o] = (1/n) Σ_{i→o} x[i]  —  x.grad[i] += y.grad[o] / n */
+export function mean(x: Tensor, dims?: Dims, keepDims = false): Tensor {
+  checkTensor("mean", x);
+  const r = plan("mean", x, dims, keepDims);
+  if (r.count === 0) throw new RangeError(`mean: reducing over an empty dimension of shape [${x.shape.join(", ")}]`);
+  return runOp("mean", [x], () => {
+    const out = empty(x.dtype, r.outSize);
+    const xd = x.data;
+    for (let i = 0; i < xd.length; i++) out[r.map[i]!] += xd[i]!;
+    for (let o = 0; o < out.length; o++) out[o] = out[o]! / r.count;
+    return {
+      out: new Tensor(out, r.outShape),
+      adds: x.size - r.outSize,
+      multiplies: r.outSize,
+      backward: (y) => {
+        const g = y.grad!.data;
+        const gx = gradBuffer(x);
+        for (let i = 0; i < gx.length; i++) gx[i] = gx[i]! + g[r.map[i]!]! / r.count;
+      },
+    };
+  });
+}
+
+function extreme(op: "max" | "min", x: Tensor, dims: Dims | undefined, keepDims: boolean): { values: Tensor; indices: Int32Array } {
+  checkTensor(op, x);
+  const r = plan(op, x, dims, keepDims);
+  if (r.count === 0) throw new RangeError(`${op}: reducing over an empty dimension of shape [${x.shape.join(", ")}]`);
+  const arg = new Int32Array(r.outSize).fill(-1);
+  const values = runOp(op, [x], () => {
+    const out = empty(x.dtype, r.outSize);
+    const xd = x.data;
+    const better = op === "max" ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
+    for (let i = 0; i < xd.length; i++) {
+      const o = r.map[i]!;
+      const v = xd[i]!;
+      if (arg[o] === -1 || better(v, out[o]!) || Number.isNaN(v)) {
+        if (arg[o] === -1 || !Number.isNaN(out[o]!)) {
+          out[o] = v;
+          arg[o] = i;
+        }
+      }
+    }
+    return {
+      out: new Tensor(out, r.outShape),
+      backward: (y) => {
+        // x.grad[argmax(o)] += y.grad[o]  (the first maximal element takes the gradient)
+        const g = y.grad!.data;
+        const gx = gradBuffer(x);
+        for (let o = 0; o < arg.length; o++) gx[arg[o]!] = gx[arg[o]!]! + g[o]!;
+      },
+    };
+  });
+  return { values, indices: arg };
+}
+
+/** Largest value over dims; the gradient goes to the first maximal element. */
+export function max(x: Tensor, dims?: Dims, keepDims = false): Tensor {
+  return extreme("max", x, dims, keepDims).values;
+}
+
+export function min(x: Tensor, dims?: Dims, keepDims = false): Tensor {
+  return extreme("min", x, dims, keepDims).values;
+}
+
+/** Index (along `dim`) of the largest value, as a float tensor of integers; no gradient. */
+export function argmax(x: Tensor, dim: number, keepDims = false): Tensor {
+  const { values, indices } = extreme("max", x, dim, keepDims);
+  const d = dim < 0 ? dim + x.ndim : dim;
+  const stride = sizeOf(x.shape.slice(d + 1));
+  const out = empty(x.dtype, indices.length);
+  for (let o = 0; o < indices.length; o++) out[o] = Math.floor(indices[o]! / stride) % x.shape[d]!;
+  return new Tensor(out, values.shape);
+}
+
+/**
+ * y[o] = m[o] + ln Σ_{i→o} exp(x[i] − m[o]) with m the max (stable).
+ * x.grad[i] += y.grad[o] · exp(x[i] − y[o])
+ */
+export function logSumExp(x: Tensor, dims?: Dims, keepDims = false): Tensor {
+  checkTensor("logSumExp", x);
+  const r = plan("logSumExp", x, dims, keepDims);
+  return runOp("logSumExp", [x], () => {
+    const xd = x.data;
+    const m = empty(x.dtype, r.outSize).fill(-Infinity);
+    for (let i = 0; i < xd.length; i++) if (xd[i]! > m[r.map[i]!]!) m[r.map[i]!] = xd[i]!;
+    const s = empty(x.dtype, r.outSize);
+    for (let i = 0; i < xd.length; i++) {
+      const mo = m[r.map[i]!]!;
+      s[r.map[i]!] += mo === -Infinity ? 0 : Math.exp(xd[i]! - mo);
+    }
+    const out = empty(x.dtype, r.outSize);
+    for (let o = 0; o < out.length; o++) out[o] = m[o] === -Infinity ? -Infinity : m[o]! + Math.log(s[o]!);
+    return {
+      out: new Tensor(out, r.outShape),
+      adds: 2 * x.size,
+      backward: (y) => {
+        const g = y.grad!.data;
+        const yd = y.data;
+        const gx = gradBuffer(x);
+        for (let i = 0; i < gx.length; i++) {
+          const o = r.map[i]!;
+          if (yd[o] !== -Infinity) gx[i] = gx[i]! + g[o]! * Math.exp(xd[i]! - yd[o]!);
+        }
+      },
+    };
+  });
+}
+
+/** Variance over dims (unbiased by default, like PyTorch), built from differentiable ops. */
+export function variance(x: Tensor, dims?: Dims, keepDims = false, unbiased = true): Tensor {
+  const r = plan("var", x, dims, true);
+  const mu = mean(x, dims, true);
+  const d = sub(x, mu);
+  const n = r.count - (unbiased ? 1 : 0);
+  if (n <= 0) throw new RangeError(`var: needs at least ${unbiased ? 2 : 1} elements per reduction`);
+  return div(sum(mul(d, d), dims, keepDims), n);
+}
+
