@@ -43,3 +43,4 @@ export type { EinsumSpec, EinsumExplanation } from "./einsum.js";
 export { gradcheck } from "./gradcheck.js";
 export type { GradcheckOptions, GradcheckResult, GradcheckWorst } from "./gradcheck.js";
 export { VERSION } from "./version.js";
+export * as nn from "./nn/index.js";
