@@ -4,17 +4,24 @@
  */
 import type { Kernels } from "./kernels.js";
 import { referenceKernels } from "./reference.js";
+import { coreCount, fastKernels, setFastThreads } from "./fast/index.js";
 
 export type { Conv2dArgs, Kernels, MatmulArgs } from "./kernels.js";
 
-const registry = new Map<string, Partial<Kernels>>([["reference", {}]]);
-let activeName = "reference";
-let active: Kernels = referenceKernels;
-let threads = defaultThreads();
+const registry = new Map<string, Partial<Kernels>>([
+  ["reference", {}],
+  ["fast", fastKernels],
+]);
+// "fast" is the default (its kernels fall back to the reference for float64 and where wasm is missing);
+// FUNDL_BACKEND=reference selects the definitions from the start.
+let activeName = defaultBackend();
+let active: Kernels = { ...referenceKernels, ...registry.get(activeName) };
+let threads = coreCount();
+setFastThreads(threads);
 
-function defaultThreads(): number {
-  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
-  return Math.max(1, nav?.hardwareConcurrency ?? 1);
+function defaultBackend(): string {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.FUNDL_BACKEND;
+  return env && registry.has(env) ? env : "fast";
 }
 
 /** Add (or replace) a backend made of kernel overrides; kernels it leaves out use the reference. */
@@ -50,6 +57,7 @@ export function kernels(): Kernels {
 export function setThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`setThreads: expected a positive integer, got ${n}`);
   threads = n;
+  setFastThreads(n);
 }
 
 export function getThreads(): number {

@@ -1,0 +1,17 @@
+/**
+ * The "fast" backend: WebAssembly SIMD kernels (relaxed-SIMD FMA where the engine has it) on a
+ * pool of worker threads over shared memory. float64 data and tiny problems go to the reference.
+ */
+import type { Kernels } from "../kernels.js";
+import { fastConv2dBackwardInput, fastConv2dBackwardWeight, fastConv2dForward } from "./conv.js";
+import { fastMatmul } from "./matmul.js";
+
+export { fastInfo, setFastThreads } from "./context.js";
+export { coreCount } from "./platform.js";
+
+export const fastKernels: Partial<Kernels> = {
+  matmul: fastMatmul,
+  conv2dForward: fastConv2dForward,
+  conv2dBackwardInput: fastConv2dBackwardInput,
+  conv2dBackwardWeight: fastConv2dBackwardWeight,
+};

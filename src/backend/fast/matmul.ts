@@ -1,0 +1,56 @@
+/** The fast matmul: batched float32 GEMM in WebAssembly, split across threads by batch, rows or columns. */
+import type { TypedArray } from "../../dtype.js";
+import type { MatmulArgs } from "../kernels.js";
+import { matmulReference } from "../reference.js";
+import { fastContext, splitRange, threadsFor } from "./context.js";
+import type { Task } from "./pool.js";
+
+/** Products smaller than this (m·n·k) stay in JavaScript: copying into wasm would cost more. */
+const MIN_WASM_WORK = 4096;
+/** The micro-kernel's tile: row splits are multiples of MR, column splits of NR. */
+const MR = 6;
+const NR = 8;
+
+/** Elements of an operand that the batch touches (one matrix when the stride is 0). */
+function extent(batch: number, stride: number, size: number): number {
+  return stride === 0 ? size : (batch - 1) * stride + size;
+}
+
+export function fastMatmul(a: TypedArray, b: TypedArray, c: TypedArray, p: MatmulArgs): void {
+  const { batch, m, n, k, transA, transB, strideA, strideB, accumulate } = p;
+  const ctx = a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array ? fastContext() : null;
+  if (!ctx || m * n * k < MIN_WASM_WORK || batch === 0) {
+    matmulReference(a, b, c, p);
+    return;
+  }
+  const { arena, pool } = ctx;
+  arena.reset();
+  const pa = arena.put((a as Float32Array).subarray(0, extent(batch, strideA, m * k)));
+  const pb = arena.put((b as Float32Array).subarray(0, extent(batch, strideB, k * n)));
+  const cView = (c as Float32Array).subarray(0, batch * m * n);
+  const pc = accumulate ? arena.put(cView) : arena.alloc(cView.length * 4);
+  const lda = transA ? m : k;
+  const ldb = transB ? k : n;
+  const nt = threadsFor(ctx, 2 * batch * m * n * k);
+  const scratchBytes = ctx.rt.exports.gemmScratchBytes();
+  const tasks: Task[] = [];
+  const task = (count: number, a0: number, b0: number, c0: number, mm: number, nn: number): void => {
+    const scratch = arena.alloc(scratchBytes);
+    tasks.push({
+      name: "gemmBatch",
+      args: [count, strideA, strideB, m * n, transA ? 1 : 0, transB ? 1 : 0, mm, nn, k, a0, lda, b0, ldb, c0, n, accumulate ? 1 : 0, scratch],
+    });
+  };
+  if (batch >= nt) {
+    // threads take whole matrices: C[b] for b in their range
+    for (const [lo, hi] of splitRange(batch, nt)) task(hi - lo, pa + lo * strideA * 4, pb + lo * strideB * 4, pc + lo * m * n * 4, m, n);
+  } else if (m >= n) {
+    // threads take rows i of every C[b]: A rows (A columns when transposed) and C rows move
+    for (const [lo, hi] of splitRange(m, nt, MR)) task(batch, pa + (transA ? lo : lo * lda) * 4, pb, pc + lo * n * 4, hi - lo, n);
+  } else {
+    // threads take columns j of every C[b]: B columns (B rows when transposed) and C columns move
+    for (const [lo, hi] of splitRange(n, nt, NR)) task(batch, pa, pb + (transB ? lo * ldb : lo) * 4, pc + lo * 4, m, hi - lo);
+  }
+  pool.run(tasks);
+  arena.get(pc, cView);
+}

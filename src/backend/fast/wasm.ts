@@ -1,0 +1,64 @@
+/**
+ * The kernel module: compiled once (relaxed-SIMD variant where the engine validates it, else plain
+ * SIMD), instantiated on one shared WebAssembly.Memory that every worker instantiates too.
+ */
+import { enableRelaxedSimdFlag, env } from "./platform.js";
+import { relaxedWasm, simdWasm } from "./wasm-binaries.generated.js";
+
+/** The exports of asm/index.ts (pointers are byte offsets into the shared memory). */
+export interface KernelExports {
+  gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number, scratch: number): void;
+  gemmBatch(batch: number, strideA: number, strideB: number, strideC: number, transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number, scratch: number): void;
+  gemmScratchBytes(): number;
+  convForward(x: number, w: number, y: number, geo: number, b0: number, b1: number, c0: number, c1: number, scratch: number): void;
+  convBackwardInput(gy: number, w: number, gx: number, geo: number, b0: number, b1: number, q0: number, q1: number, scratch: number): void;
+  convBackwardWeight(gy: number, cols: number, gw: number, geo: number, c0: number, c1: number, r0: number, r1: number, scratch: number): void;
+  im2colImages(x: number, geo: number, b0: number, b1: number, cols: number): void;
+  convScratchBytes(geo: number): number;
+}
+
+/** Names of the exports workers may be asked to run, in a fixed order (task ids). */
+export const TASKS = ["gemmBatch", "convForward", "convBackwardInput", "convBackwardWeight", "im2colImages"] as const;
+export type TaskName = (typeof TASKS)[number];
+
+const MAX_PAGES = 32768; // 2 GiB, the limit asm/build.mjs declares
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const text = atob(base64);
+  const bytes = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
+  return bytes;
+}
+
+function pickBinary(): { bytes: Uint8Array<ArrayBuffer>; relaxed: boolean } {
+  enableRelaxedSimdFlag();
+  const relaxed = decode(relaxedWasm);
+  if (env("FUNDL_NO_RELAXED_SIMD") !== "1" && WebAssembly.validate(relaxed)) return { bytes: relaxed, relaxed: true };
+  const plain = decode(simdWasm);
+  if (!WebAssembly.validate(plain)) throw new Error("fundl: this engine does not support WebAssembly SIMD");
+  return { bytes: plain, relaxed: false };
+}
+
+export interface WasmRuntime {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  exports: KernelExports;
+  relaxed: boolean;
+}
+
+let runtime: WasmRuntime | null = null;
+
+export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memory): KernelExports {
+  const imports = { env: { memory, abort: () => { throw new Error("fundl wasm kernel aborted"); } } };
+  return new WebAssembly.Instance(module, imports).exports as unknown as KernelExports;
+}
+
+/** The main thread's runtime, created on first use (synchronous compile: the module is small). */
+export function wasmRuntime(): WasmRuntime {
+  if (runtime) return runtime;
+  const { bytes, relaxed } = pickBinary();
+  const module = new WebAssembly.Module(bytes);
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
+  runtime = { module, memory, exports: instantiate(module, memory), relaxed };
+  return runtime;
+}

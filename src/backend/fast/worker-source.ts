@@ -1,0 +1,59 @@
+/**
+ * The code each pool worker runs, as a self-contained script (so it loads the same way from the
+ * TypeScript sources under vitest, from dist/, and from a Blob URL in a browser). A worker
+ * instantiates the kernel module on the shared memory, then loops: sleep on the generation word,
+ * run its task block, count itself done.
+ *
+ * Control words (Int32Array over a SharedArrayBuffer):
+ *   [0] generation  [1] workers done  [2] workers ready  [3] error flag
+ *   [8 + 32·id ...] task block of worker id: task index (−1 idle, −2 exit), argument count, arguments
+ */
+export const CONTROL_WORDS = 8;
+export const BLOCK_WORDS = 32;
+export const MAX_ARGS = BLOCK_WORDS - 2;
+export const TASK_IDLE = -1;
+export const TASK_EXIT = -2;
+
+export const workerSource = `
+"use strict";
+const SPIN = 20000;
+function serve(data) {
+  const { module, memory, control, id, tasks } = data;
+  const ctrl = new Int32Array(control);
+  const imports = { env: { memory, abort() { throw new Error("fundl wasm kernel aborted"); } } };
+  const ex = new WebAssembly.Instance(module, imports).exports;
+  const fns = tasks.map((name) => ex[name]);
+  const base = ${CONTROL_WORDS} + id * ${BLOCK_WORDS};
+  let gen = Atomics.load(ctrl, 0);
+  Atomics.add(ctrl, 2, 1);
+  Atomics.notify(ctrl, 2);
+  for (;;) {
+    for (let i = 0; i < SPIN && Atomics.load(ctrl, 0) === gen; i++);
+    Atomics.wait(ctrl, 0, gen);
+    gen = Atomics.load(ctrl, 0);
+    const task = ctrl[base];
+    if (task === ${TASK_EXIT}) {
+      Atomics.add(ctrl, 1, 1);
+      Atomics.notify(ctrl, 1);
+      return;
+    }
+    if (task >= 0) {
+      const args = [];
+      for (let i = 0; i < ctrl[base + 1]; i++) args.push(ctrl[base + 2 + i]);
+      try {
+        fns[task](...args);
+      } catch (err) {
+        Atomics.store(ctrl, 3, 1);
+      }
+    }
+    Atomics.add(ctrl, 1, 1);
+    Atomics.notify(ctrl, 1);
+  }
+}
+if (typeof require === "function") {
+  const wt = require("node:worker_threads");
+  serve(wt.workerData);
+} else {
+  self.onmessage = (e) => serve(e.data);
+}
+`;
