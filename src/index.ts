@@ -44,3 +44,4 @@ export { gradcheck } from "./gradcheck.js";
 export type { GradcheckOptions, GradcheckResult, GradcheckWorst } from "./gradcheck.js";
 export { VERSION } from "./version.js";
 export * as nn from "./nn/index.js";
+export * as optim from "./optim/index.js";
