@@ -46,7 +46,6 @@ export function parseEinsum(spec: string, count?: number): EinsumSpec {
   const parts = s.split("->");
   if (parts.length > 2) throw new SyntaxError(`einsum: "${spec}" has more than one "->"`);
   const lhs = parts[0]!;
-  if (lhs.length === 0 && count !== 0) throw new SyntaxError(`einsum: "${spec}" names no operands before "->"`);
   const inputs = lhs.split(",").map((t) => t.split(""));
   for (const [i, letters] of inputs.entries()) {
     for (const c of letters) {
