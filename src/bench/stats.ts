@@ -1,0 +1,23 @@
+/** Summaries of repeated timings: the median and the spread of the samples. */
+export interface Timing {
+  ms: number;
+  min: number;
+  max: number;
+  samples: number;
+  /** Only one sample was taken (the peer is too slow to repeat). */
+  single?: boolean;
+}
+
+export function summarize(samples: number[], single = false): Timing {
+  const s = [...samples].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  const ms = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { ms, min: s[0]!, max: s[s.length - 1]!, samples: s.length, ...(single ? { single: true } : {}) };
+}
+
+/** Round for display and JSON: 3 significant digits, at least 2 decimals below 10. */
+export function round(x: number): number {
+  if (!Number.isFinite(x)) return x;
+  const digits = Math.max(0, 2 - Math.floor(Math.log10(Math.abs(x) || 1)));
+  return Number(x.toFixed(Math.min(digits, 4)));
+}

@@ -1,0 +1,86 @@
+/**
+ * `fundl bench [--quick] [--json] [--threads N] [--only a,b]`: fundl against TensorFlow.js (CPU and
+ * WebAssembly backends) on the workloads of src/bench/workload.ts, in one process, interleaved.
+ */
+import type { Command } from "commander";
+import { round } from "../bench/stats.js";
+import { plannedSamples, runBench, type BenchReport, type PeerResult } from "../bench/run.js";
+import { printJsonLine, positiveInt, table } from "./output.js";
+import { progressBar } from "./progress.js";
+
+interface BenchCliOptions {
+  quick?: boolean;
+  json?: boolean;
+  threads?: number;
+  only?: string;
+}
+
+function peerCell(p: PeerResult | undefined): string {
+  if (!p) return "-";
+  if ("error" in p) return "n/a";
+  return `${round(p.ms)} ms (${round(p.ratio)}×)${p.single ? " ¹" : ""}`;
+}
+
+function render(report: BenchReport): string {
+  const rows = report.workloads.map((w) => [
+    w.name,
+    w.ms === null ? `error` : `${round(w.ms)} ms`,
+    w.timing ? `${round(w.timing.min)}–${round(w.timing.max)}` : "",
+    w.gflops === null ? "" : String(round(w.gflops)),
+    peerCell(w.peers["tfjs-cpu"]),
+    peerCell(w.peers["tfjs-wasm"]),
+  ]);
+  const lines = [
+    `fundl bench — ${report.threads} thread(s), ${report.relaxedSimd ? "relaxed-SIMD FMA" : "plain SIMD"}${report.quick ? ", --quick" : ""}; medians; (N×) = peer time / fundl time`,
+    "",
+    table(["workload", "fundl", "range ms", "GFLOP/s", "tfjs-cpu", "tfjs-wasm"], rows),
+  ];
+  const notes: string[] = [];
+  for (const w of report.workloads) {
+    if (w.error) notes.push(`${w.name}: fundl: ${w.error}`);
+    for (const [peer, p] of Object.entries(w.peers)) if ("error" in p) notes.push(`${w.name}: ${peer}: ${p.error}`);
+  }
+  if (report.workloads.some((w) => Object.values(w.peers).some((p) => "single" in p && p.single))) notes.unshift("¹ a single sample (the peer is too slow to repeat)");
+  if (notes.length) lines.push("", ...notes);
+  return lines.join("\n");
+}
+
+/** The --json line: the issue's shape, plus the spread of fundl's samples. */
+function jsonReport(r: BenchReport): unknown {
+  return {
+    threads: r.threads,
+    relaxedSimd: r.relaxedSimd,
+    quick: r.quick,
+    workloads: r.workloads.map((w) => ({
+      name: w.name,
+      ms: w.ms === null ? null : round(w.ms),
+      gflops: w.gflops === null ? null : round(w.gflops),
+      ...(w.timing ? { min: round(w.timing.min), max: round(w.timing.max), samples: w.timing.samples } : {}),
+      ...(w.error ? { error: w.error } : {}),
+      peers: Object.fromEntries(
+        Object.entries(w.peers).map(([k, p]) => [
+          k,
+          "error" in p ? { error: p.error } : { ms: round(p.ms), ratio: round(p.ratio), min: round(p.min), max: round(p.max), samples: p.samples, ...(p.single ? { single: true } : {}) },
+        ]),
+      ),
+    })),
+  };
+}
+
+export function registerBench(program: Command): void {
+  program
+    .command("bench")
+    .description("time fundl against TensorFlow.js (CPU and WebAssembly backends) on GEMM, convolution, a CNN step and an LSTM")
+    .option("--quick", "fewer repetitions (under a minute); skips the slowest peer runs")
+    .option("--threads <n>", "threads for fundl's fast kernels (default: all cores)", positiveInt("--threads"))
+    .option("--only <names>", "comma-separated workloads to run")
+    .option("--json", "end with one JSON line of results")
+    .action(async (o: BenchCliOptions) => {
+      const options = { quick: !!o.quick, threads: o.threads, only: o.only?.split(",").map((s) => s.trim()).filter(Boolean) };
+      const bar = progressBar("bench", plannedSamples(options), "{workload}");
+      const report = await runBench({ ...options, onSample: (workload) => bar.increment({ workload }) });
+      bar.stop();
+      console.log(render(report));
+      if (o.json) printJsonLine(jsonReport(report));
+    });
+}
