@@ -6,6 +6,7 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "./version.js";
 import { registerDemo } from "./cli/demo.js";
 import { registerTrain } from "./cli/train.js";
+import { registerBench } from "./cli/bench.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerDemo(program);
   registerTrain(program);
+  registerBench(program);
   return program;
 }
 
