@@ -1,0 +1,7 @@
+/** fl.data: datasets, the seeded DataLoader, and MNIST. */
+export { TensorDataset } from "./dataset.js";
+export type { Dataset, Batch } from "./dataset.js";
+export { DataLoader } from "./loader.js";
+export type { DataLoaderOptions, DataLoaderState } from "./loader.js";
+export { loadMnist, mnistSplit } from "./mnist.js";
+export type { MnistSplitOptions } from "./mnist.js";
