@@ -45,3 +45,5 @@ export type { GradcheckOptions, GradcheckResult, GradcheckWorst } from "./gradch
 export { VERSION } from "./version.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
+export * as io from "./io/index.js";
+export * as data from "./data/index.js";
