@@ -47,3 +47,96 @@ export function zeros_(t: Tensor): Tensor {
 export function ones_(t: Tensor): Tensor {
   return constant_(t, 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Gains, Xavier/Glorot, Kaiming/He (PyTorch's definitions) and the seed's residual rule
+// ---------------------------------------------------------------------------------------------
+
+export type Nonlinearity = "linear" | "identity" | "conv1d" | "conv2d" | "conv3d" | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "selu";
+
+/**
+ * PyTorch's calculate_gain: 1 for linear/conv/sigmoid, 5/3 for tanh, √2 for relu,
+ * √(2/(1+slope²)) for leaky_relu (slope `param`, default 0.01), 3/4 for selu.
+ */
+export function calculateGain(nonlinearity: Nonlinearity, param?: number): number {
+  switch (nonlinearity) {
+    case "linear": case "identity": case "conv1d": case "conv2d": case "conv3d": case "sigmoid":
+      return 1;
+    case "tanh":
+      return 5 / 3;
+    case "relu":
+      return Math.SQRT2;
+    case "leaky_relu": {
+      const slope = param ?? 0.01;
+      if (typeof slope !== "number" || !Number.isFinite(slope)) throw new TypeError(`calculateGain: negative slope ${slope} is not a number`);
+      return Math.sqrt(2 / (1 + slope * slope));
+    }
+    case "selu":
+      return 3 / 4;
+    default:
+      throw new RangeError(`calculateGain: unsupported nonlinearity ${JSON.stringify(nonlinearity)}`);
+  }
+}
+
+/** Xavier/Glorot uniform: U(−a, a) with a = gain·√(6/(fan_in + fan_out)). */
+export function xavierUniform_(t: Tensor, gain = 1, o: InitOptions = {}): Tensor {
+  const { fanIn, fanOut } = fans(t);
+  const a = gain * Math.sqrt(6 / (fanIn + fanOut));
+  return uniform_(t, -a, a, o);
+}
+
+/** Xavier/Glorot normal: N(0, std²) with std = gain·√(2/(fan_in + fan_out)). */
+export function xavierNormal_(t: Tensor, gain = 1, o: InitOptions = {}): Tensor {
+  const { fanIn, fanOut } = fans(t);
+  return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), o);
+}
+
+export interface KaimingOptions extends InitOptions {
+  /** Negative slope of the leaky ReLU that follows (default 0, PyTorch's default). */
+  a?: number;
+  /** "fan_in" (default) keeps forward variances, "fan_out" backward ones. */
+  mode?: "fan_in" | "fan_out";
+  /** Default "leaky_relu" (with slope a = 0 that is ReLU's gain √2), as in PyTorch. */
+  nonlinearity?: Nonlinearity;
+}
+
+function kaimingStd(t: Tensor, o: KaimingOptions): number {
+  const mode = o.mode ?? "fan_in";
+  if (mode !== "fan_in" && mode !== "fan_out") throw new RangeError(`kaiming: mode must be "fan_in" or "fan_out", got ${JSON.stringify(mode)}`);
+  const { fanIn, fanOut } = fans(t);
+  const fan = mode === "fan_in" ? fanIn : fanOut;
+  return calculateGain(o.nonlinearity ?? "leaky_relu", o.a ?? 0) / Math.sqrt(fan);
+}
+
+/** Kaiming/He uniform: U(−b, b) with b = gain·√(3/fan). */
+export function kaimingUniform_(t: Tensor, o: KaimingOptions = {}): Tensor {
+  const bound = Math.sqrt(3) * kaimingStd(t, o);
+  return uniform_(t, -bound, bound, o);
+}
+
+/** Kaiming/He normal: N(0, std²) with std = gain/√fan. */
+export function kaimingNormal_(t: Tensor, o: KaimingOptions = {}): Tensor {
+  return normal_(t, 0, kaimingStd(t, o), o);
+}
+
+/**
+ * The seed's residual rule (Problem 5): for L blocks x ← x + Conv(W, x) with N×N filters on C
+ * channels, weights drawn with σ_w = √(ln 2 / (L·N²·C)) make the activation variance
+ * (1 + N²·C·σ_w²)^L ≈ e^{L·N²·C·σ_w²} = 2 at the top: it doubles over the whole stack.
+ */
+export function residualSigma(L: number, N: number, C: number): number {
+  for (const [n, v] of [["L", L], ["N", N], ["C", C]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new RangeError(`residualSigma: ${n} must be a positive integer, got ${v}`);
+  }
+  return Math.sqrt(Math.LN2 / (L * N * N * C));
+}
+
+/**
+ * Fill a conv weight [C, C, N, N] (any [out, in, ...k]) with N(0, σ²), σ = √(ln 2/(L·fan_in)) —
+ * fan_in = C·N², so σ = residualSigma(L, N, C) for the seed's square filters.
+ */
+export function residualNormal_(t: Tensor, L: number, o: InitOptions = {}): Tensor {
+  if (!Number.isInteger(L) || L < 1) throw new RangeError(`residualNormal_: L must be a positive integer, got ${L}`);
+  const { fanIn } = fans(t);
+  return normal_(t, 0, Math.sqrt(Math.LN2 / (L * fanIn)), o);
+}

@@ -1,0 +1,54 @@
+/**
+ * nn.Conv2d: PyTorch's layout (weight [Cout, Cin, kH, kW], bias [Cout]) and default
+ * initialisation (kaiming_uniform_ with a = √5, i.e. U(−1/√fan_in, 1/√fan_in), for weight and bias).
+ */
+import type { DType } from "../dtype.js";
+import { conv2d, pair, type Conv2dPadding, type PaddingMode } from "../ops/conv.js";
+import { generatorFor } from "../random.js";
+import { zeros, type Tensor } from "../tensor.js";
+import { uniform_, type InitOptions } from "./init.js";
+import { Module } from "./module.js";
+
+export interface Conv2dModuleOptions extends InitOptions {
+  stride?: number | readonly [number, number];
+  padding?: Conv2dPadding;
+  paddingMode?: PaddingMode;
+  /** Learn an additive bias per output channel (default true). */
+  bias?: boolean;
+  dtype?: DType;
+}
+
+export class Conv2d extends Module {
+  readonly inChannels: number;
+  readonly outChannels: number;
+  readonly kernelSize: [number, number];
+  readonly stride: number | readonly [number, number];
+  readonly padding: Conv2dPadding;
+  readonly paddingMode: PaddingMode;
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number, number], options: Conv2dModuleOptions = {}) {
+    super();
+    for (const [n, v] of [["inChannels", inChannels], ["outChannels", outChannels]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`Conv2d: ${n} must be a positive integer, got ${v}`);
+    }
+    this.inChannels = inChannels;
+    this.outChannels = outChannels;
+    this.kernelSize = pair("Conv2d", "kernelSize", kernelSize, 1);
+    this.stride = options.stride ?? 1;
+    this.padding = options.padding ?? 0;
+    this.paddingMode = options.paddingMode ?? "zeros";
+    pair("Conv2d", "stride", this.stride, 1);
+    const dtype = options.dtype ?? "float32";
+    const [kh, kw] = this.kernelSize;
+    const bound = 1 / Math.sqrt(inChannels * kh * kw);
+    const init = { generator: options.generator ?? generatorFor(options.seed) };
+    this.weight = this.param("weight", uniform_(zeros([outChannels, inChannels, kh, kw], { dtype }), -bound, bound, init));
+    this.bias = options.bias === false ? null : this.param("bias", uniform_(zeros([outChannels], { dtype }), -bound, bound, init));
+  }
+
+  forward(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, paddingMode: this.paddingMode });
+  }
+}
