@@ -109,10 +109,9 @@ export function deserialize(bytes: Uint8Array, source = "<bytes>"): SafetensorsC
   };
   if (bytes.length < 8) fail(`truncated: ${bytes.length} bytes, too short to hold the 8-byte header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const lo = view.getUint32(0, true);
-  const hi = view.getUint32(4, true);
-  const n = hi * 2 ** 32 + lo;
-  if (n > bytes.length - 8) fail(`header length ${n} goes beyond the end of the file (${bytes.length} bytes; truncated, or not a safetensors file)`);
+  const nBig = view.getBigUint64(0, true);
+  if (nBig > BigInt(bytes.length - 8)) fail(`header length ${nBig} goes beyond the end of the file (${bytes.length} bytes; truncated, or not a safetensors file)`);
+  const n = Number(nBig);
   if (n > HEADER_LIMIT) fail(`header length ${n} exceeds the limit of ${HEADER_LIMIT} bytes`);
   let text: string;
   try {
