@@ -35,6 +35,7 @@ export { sum, mean, max, min, argmax, logSumExp, variance } from "./ops/reduce.j
 export type { Dims } from "./ops/reduce.js";
 export { reshape, flatten, squeeze, unsqueeze, permute, transpose, expand, slice, select, index, concat, stack, split, unbind, cast } from "./ops/view.js";
 export { matmul, linear } from "./ops/linalg.js";
+export { ugrnnUpdate } from "./ops/ugrnn-update.js";
 export { softmax, logSoftmax } from "./ops/softmax.js";
 export { conv2d, conv2dGeometry, conv2dWork } from "./ops/conv.js";
 export type { Conv2dOptions, Conv2dPadding, PaddingMode } from "./ops/conv.js";

@@ -5,6 +5,7 @@ export { Linear } from "./linear.js";
 export type { LinearOptions } from "./linear.js";
 export { ReLU, Sigmoid, Tanh, Identity, Flatten, Sequential } from "./basic.js";
 export * as init from "./init.js";
+export * from "./recurrent/index.js";
 export { Conv2d } from "./conv.js";
 export type { Conv2dModuleOptions } from "./conv.js";
 export { MaxPool2d, AvgPool2d } from "./pool.js";

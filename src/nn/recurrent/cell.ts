@@ -1,0 +1,98 @@
+/**
+ * What every recurrent cell shares: sizes, dtype, a zero initial state, shape checks, and the
+ * hooks `nn.RNN` needs to unroll it (the hidden output of a state, and a detached copy of a state
+ * for truncated backpropagation through time). A state is one tensor [B, H], or [h, c] for LSTM.
+ */
+import type { DType } from "../../dtype.js";
+import { generatorFor, type Generator } from "../../random.js";
+import { fmt, ShapeError } from "../../shape.js";
+import { zeros, type Tensor } from "../../tensor.js";
+import { uniform_ } from "../init.js";
+import { Module } from "../module.js";
+
+/** An LSTM's state: hidden h [B, H] and cell c [B, H]. */
+export type LSTMState = [Tensor, Tensor];
+export type CellState = Tensor | LSTMState;
+
+export interface CellOptions {
+  dtype?: DType;
+  /** Seed for the initial weights (default: the global generator). */
+  seed?: number;
+  generator?: Generator;
+  /** Include the bias vectors (default true, as in PyTorch). */
+  bias?: boolean;
+}
+
+export abstract class RecurrentCell<S extends CellState = Tensor> extends Module {
+  readonly inputSize: number;
+  readonly hiddenSize: number;
+  readonly dtype: DType;
+
+  constructor(name: string, inputSize: number, hiddenSize: number, options: CellOptions) {
+    super();
+    for (const [n, v] of [["inputSize", inputSize], ["hiddenSize", hiddenSize]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new RangeError(`${name}: ${n} must be a positive integer, got ${v}`);
+    }
+    this.inputSize = inputSize;
+    this.hiddenSize = hiddenSize;
+    this.dtype = options.dtype ?? "float32";
+  }
+
+  /** One step: the next state from input x [B, I] and state. */
+  abstract override forward(x: Tensor, state: S): S;
+
+  /** The zero state for a batch of B sequences. */
+  abstract initialState(batch: number): S;
+
+  /** The hidden vector h [B, H] that a state exposes as the step's output. */
+  abstract outputOf(state: S): Tensor;
+
+  /** The same state cut from the graph (no gradient flows back through it). */
+  abstract detachState(state: S): S;
+
+  /** PyTorch's default for recurrent cells: every parameter ~ U(−1/√H, 1/√H). */
+  protected uniformParam(shape: number[], gen: Generator): Tensor {
+    const k = 1 / Math.sqrt(this.hiddenSize);
+    return uniform_(zeros(shape, { dtype: this.dtype }), -k, k, { generator: gen });
+  }
+
+  protected generator(options: CellOptions): Generator {
+    return options.generator ?? generatorFor(options.seed);
+  }
+
+  /** Throws a ShapeError naming the cell, the tensor and the disagreeing dimension. */
+  protected checkStep(x: Tensor, states: [string, Tensor][]): void {
+    const name = this.constructor.name;
+    if (x.ndim !== 2) throw new ShapeError(`${name}: input x must be [batch, ${this.inputSize}], got ${fmt(x.shape)}`);
+    if (x.shape[1] !== this.inputSize) {
+      throw new ShapeError(`${name}: input x has shape ${fmt(x.shape)} but the cell's inputSize is ${this.inputSize} (dimension 1 disagrees)`);
+    }
+    if (x.dtype !== this.dtype) throw new TypeError(`${name}: input x is ${x.dtype} but the cell's parameters are ${this.dtype}`);
+    const batch = x.shape[0]!;
+    for (const [what, t] of states) {
+      if (t.ndim !== 2 || t.shape[0] !== batch || t.shape[1] !== this.hiddenSize) {
+        const dim = t.ndim !== 2 ? "rank" : t.shape[0] !== batch ? "dimension 0 (batch)" : "dimension 1 (hidden)";
+        throw new ShapeError(`${name}: state ${what} has shape ${fmt(t.shape)} but must be [${batch}, ${this.hiddenSize}] for input ${fmt(x.shape)} (${dim} disagrees)`);
+      }
+      if (t.dtype !== this.dtype) throw new TypeError(`${name}: state ${what} is ${t.dtype} but the cell's parameters are ${this.dtype}`);
+    }
+  }
+
+  protected zeroState(batch: number): Tensor {
+    if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`${this.constructor.name}: batch must be a positive integer, got ${batch}`);
+    return zeros([batch, this.hiddenSize], { dtype: this.dtype });
+  }
+}
+
+/** Base for cells whose state is a single tensor h (RNN, GRU, UGRNN). */
+export abstract class SingleStateCell extends RecurrentCell<Tensor> {
+  initialState(batch: number): Tensor {
+    return this.zeroState(batch);
+  }
+  outputOf(state: Tensor): Tensor {
+    return state;
+  }
+  detachState(state: Tensor): Tensor {
+    return state.detach();
+  }
+}
