@@ -59,25 +59,27 @@ export function convBackwardInput(gy: usize, w: usize, gx: usize, g: Geometry, b
   }
 }
 
-/** col[b] = im2col(x[b]) for images b in [b0, b1), each a K×N block of `cols`. */
-export function im2colImages(x: usize, g: Geometry, b0: i32, b1: i32, cols: usize): void {
-  const K = g.cin * g.kh * g.kw;
-  const N = g.ho * g.wo;
-  for (let b = b0; b < b1; b++) im2col(x + bytes(b * g.cin * g.h * g.w), g.cin, g, cols + bytes(b * K * N), N);
-}
-
 /**
  * W.grad[c,c',di,dj] += Σ_{b,i,j} y.grad[b,c,i,j] · x[b,c',s·i+di−p, s·j+dj−p]
- * for output channels c in [c0, c1) and unfolded rows (c',di,dj) in [r0, r1): gw += Σ_b gy[b] · col[b]^T.
- * `cols` holds every image unfolded (im2colImages), or is x itself for a pointwise convolution.
+ * for output channels c in [c0, c1) and input channels c' in [q0, q1): per image, unfold only those
+ * input channels (so the unfolded block stays in cache) and add gy[b] · col^T into gw.
  */
-export function convBackwardWeight(gy: usize, cols: usize, gw: usize, g: Geometry, c0: i32, c1: i32, r0: i32, r1: i32, scratch: usize): void {
+export function convBackwardWeight(gy: usize, x: usize, gw: usize, g: Geometry, c0: i32, c1: i32, q0: i32, q1: i32, scratch: usize): void {
   const K = g.cin * g.kh * g.kw;
   const N = g.ho * g.wo;
-  const gs = align64(scratch);
+  const taps = g.kh * g.kw;
+  const rows = (q1 - q0) * taps;
+  const col = align64(scratch);
+  const gs = align64(col + bytes(rows * N));
+  const pointwise = isPointwise(g);
   for (let b = 0; b < g.batch; b++) {
+    const img = x + bytes((b * g.cin + q0) * g.h * g.w);
+    let src = img;
+    if (!pointwise) {
+      im2col(img, q1 - q0, g, col, N);
+      src = col;
+    }
     const a = gy + bytes((b * g.cout + c0) * N);
-    const bm = cols + bytes((b * K + r0) * N);
-    gemm(0, 1, c1 - c0, r1 - r0, N, a, N, bm, N, gw + bytes(c0 * K + r0), K, 1, gs);
+    gemm(0, 1, c1 - c0, rows, N, a, N, src, N, gw + bytes(c0 * K + q0 * taps), K, 1, gs);
   }
 }

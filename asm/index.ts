@@ -1,4 +1,4 @@
 // The fundl kernel module: everything here works on float32 data in (shared) linear memory that the
 // host manages; nothing allocates, so many threads can run these on one memory at once.
 export { gemm, gemmBatch, gemmScratchBytes } from "./gemm";
-export { convForward, convBackwardInput, convBackwardWeight, im2colImages, convScratchBytes } from "./conv";
+export { convForward, convBackwardInput, convBackwardWeight, convScratchBytes } from "./conv";

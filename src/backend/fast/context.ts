@@ -49,6 +49,11 @@ export function fastInfo(): { available: boolean; relaxedSimd: boolean; threads:
   return { available: true, relaxedSimd: c.rt.relaxed, threads, wasmBytes: c.arena.capacity };
 }
 
+/** How many tasks to cut `units` of work into for `threads` threads: a few per thread, so a delayed thread does not hold up the rest. */
+export function chunkCount(units: number, threads: number, perThread = 2): number {
+  return threads <= 1 ? 1 : Math.max(1, Math.min(units, threads * perThread));
+}
+
 /** Split [0, total) into `parts` contiguous ranges of near-equal size, each a multiple of `unit` where possible. */
 export function splitRange(total: number, parts: number, unit = 1): Array<[number, number]> {
   const units = Math.ceil(total / unit);

@@ -7,12 +7,10 @@ import type { TypedArray } from "../../dtype.js";
 import type { Conv2dArgs } from "../kernels.js";
 import { conv2dBackwardInputReference, conv2dBackwardWeightReference, conv2dForwardReference } from "../reference.js";
 import type { Arena } from "./arena.js";
-import { fastContext, splitRange, threadsFor, type FastContext } from "./context.js";
-import type { Task } from "./pool.js";
+import { chunkCount, fastContext, splitRange, threadsFor, type FastContext } from "./context.js";
 
 const MIN_WASM_WORK = 4096;
 const MR = 6;
-const NR = 8;
 
 function allF32(...xs: TypedArray[]): boolean {
   return xs.every((x) => x instanceof Float32Array);
@@ -35,6 +33,12 @@ function putGeometry(arena: Arena, p: Conv2dArgs): number {
   return at;
 }
 
+/** Scratch for every thread of the pool: [thread 0's pointer, bytes per thread]. */
+function threadScratch(ctx: FastContext, geo: number): [number, number] {
+  const stride = Math.ceil(ctx.rt.exports.convScratchBytes(geo) / 64) * 64;
+  return [ctx.arena.alloc(stride * ctx.pool.size), stride];
+}
+
 function flops(p: Conv2dArgs): number {
   return 2 * p.batch * p.cout * p.ho * p.wo * p.cin * p.kh * p.kw;
 }
@@ -47,7 +51,7 @@ function isPointwise(p: Conv2dArgs): boolean {
 export function fastConv2dForward(x: TypedArray, w: TypedArray, y: TypedArray, p: Conv2dArgs): void {
   const ctx = contextFor(p, x, w, y);
   if (!ctx) return conv2dForwardReference(x, w, y, p);
-  const { arena, pool, rt } = ctx;
+  const { arena, pool } = ctx;
   arena.reset();
   const geo = putGeometry(arena, p);
   const px = arena.put(x as Float32Array);
@@ -55,11 +59,10 @@ export function fastConv2dForward(x: TypedArray, w: TypedArray, y: TypedArray, p
   const yView = (y as Float32Array).subarray(0, p.batch * p.cout * p.ho * p.wo);
   const py = arena.alloc(yView.length * 4);
   const nt = threadsFor(ctx, flops(p));
-  const scratchBytes = rt.exports.convScratchBytes(geo);
-  const tasks: Task[] = [];
-  const ranges = p.batch >= nt ? splitRange(p.batch, nt).map(([lo, hi]) => [lo, hi, 0, p.cout]) : splitRange(p.cout, nt, MR).map(([lo, hi]) => [0, p.batch, lo, hi]);
-  for (const [b0, b1, c0, c1] of ranges) tasks.push({ name: "convForward", args: [px, pw, py, geo, b0!, b1!, c0!, c1!, arena.alloc(scratchBytes)] });
-  pool.run(tasks);
+  const [scratch, stride] = threadScratch(ctx, geo);
+  // tasks take images, or output channels when the batch is too small to share out
+  const ranges = p.batch >= 2 * nt ? splitRange(p.batch, chunkCount(p.batch, nt, 4)).map(([lo, hi]) => [lo, hi, 0, p.cout]) : splitRange(p.cout, chunkCount(Math.ceil(p.cout / MR), nt), MR).map(([lo, hi]) => [0, p.batch, lo, hi]);
+  pool.run(ranges.map(([b0, b1, c0, c1]) => ({ name: "convForward", args: [px, pw, py, geo, b0!, b1!, c0!, c1!, scratch] })), nt, stride);
   arena.get(py, yView);
 }
 
@@ -67,7 +70,7 @@ export function fastConv2dForward(x: TypedArray, w: TypedArray, y: TypedArray, p
 export function fastConv2dBackwardInput(gy: TypedArray, w: TypedArray, gx: TypedArray, p: Conv2dArgs): void {
   const ctx = contextFor(p, gy, w, gx);
   if (!ctx) return conv2dBackwardInputReference(gy, w, gx, p);
-  const { arena, pool, rt } = ctx;
+  const { arena, pool } = ctx;
   arena.reset();
   const geo = putGeometry(arena, p);
   const pgy = arena.put(gy as Float32Array);
@@ -75,11 +78,10 @@ export function fastConv2dBackwardInput(gy: TypedArray, w: TypedArray, gx: Typed
   const gxView = (gx as Float32Array).subarray(0, p.batch * p.cin * p.h * p.w);
   const pgx = arena.put(gxView);
   const nt = threadsFor(ctx, flops(p));
-  const scratchBytes = rt.exports.convScratchBytes(geo);
-  const tasks: Task[] = [];
-  const ranges = p.batch >= nt ? splitRange(p.batch, nt).map(([lo, hi]) => [lo, hi, 0, p.cin]) : splitRange(p.cin, nt).map(([lo, hi]) => [0, p.batch, lo, hi]);
-  for (const [b0, b1, q0, q1] of ranges) tasks.push({ name: "convBackwardInput", args: [pgy, pw, pgx, geo, b0!, b1!, q0!, q1!, arena.alloc(scratchBytes)] });
-  pool.run(tasks);
+  const [scratch, stride] = threadScratch(ctx, geo);
+  // tasks take images, or input channels when the batch is too small to share out
+  const ranges = p.batch >= 2 * nt ? splitRange(p.batch, chunkCount(p.batch, nt, 4)).map(([lo, hi]) => [lo, hi, 0, p.cin]) : splitRange(p.cin, chunkCount(p.cin, nt)).map(([lo, hi]) => [0, p.batch, lo, hi]);
+  pool.run(ranges.map(([b0, b1, q0, q1]) => ({ name: "convBackwardInput", args: [pgy, pw, pgx, geo, b0!, b1!, q0!, q1!, scratch] })), nt, stride);
   arena.get(pgx, gxView);
 }
 
@@ -87,26 +89,18 @@ export function fastConv2dBackwardInput(gy: TypedArray, w: TypedArray, gx: Typed
 export function fastConv2dBackwardWeight(gy: TypedArray, x: TypedArray, gw: TypedArray, p: Conv2dArgs): void {
   const ctx = contextFor(p, gy, x, gw);
   if (!ctx) return conv2dBackwardWeightReference(gy, x, gw, p);
-  const { arena, pool, rt } = ctx;
+  const { arena, pool } = ctx;
   arena.reset();
   const K = p.cin * p.kh * p.kw;
-  const N = p.ho * p.wo;
   const geo = putGeometry(arena, p);
   const pgy = arena.put(gy as Float32Array);
   const px = arena.put(x as Float32Array);
   const gwView = (gw as Float32Array).subarray(0, p.cout * K);
   const pgw = arena.put(gwView);
   const nt = threadsFor(ctx, flops(p));
-  // phase 1: unfold every image (threads take images); a pointwise convolution multiplies x itself
-  let cols = px;
-  if (!isPointwise(p)) {
-    cols = arena.alloc(p.batch * K * N * 4);
-    pool.run(splitRange(p.batch, nt).map(([b0, b1]) => ({ name: "im2colImages", args: [px, geo, b0, b1, cols] })));
-  }
-  // phase 2: gw += Σ_b gy[b] · col[b]^T, threads take output channels, or unfolded rows when channels are few
-  const scratchBytes = rt.exports.gemmScratchBytes();
-  const ranges = p.cout >= nt * 2 * MR ? splitRange(p.cout, nt, MR).map(([lo, hi]) => [lo, hi, 0, K]) : splitRange(K, nt, NR).map(([lo, hi]) => [0, p.cout, lo, hi]);
-  const tasks: Task[] = ranges.map(([c0, c1, r0, r1]) => ({ name: "convBackwardWeight", args: [pgy, cols, pgw, geo, c0!, c1!, r0!, r1!, arena.alloc(scratchBytes)] }));
-  pool.run(tasks);
+  // threads take input channels (each unfolds only its own), or output channels when inputs are few
+  const [scratch, stride] = threadScratch(ctx, geo);
+  const ranges = p.cin >= nt ? splitRange(p.cin, chunkCount(p.cin, nt)).map(([lo, hi]) => [0, p.cout, lo, hi]) : splitRange(p.cout, chunkCount(Math.ceil(p.cout / MR), nt), MR).map(([lo, hi]) => [lo, hi, 0, p.cin]);
+  pool.run(ranges.map(([c0, c1, q0, q1]) => ({ name: "convBackwardWeight", args: [pgy, px, pgw, geo, c0!, c1!, q0!, q1!, scratch] })), nt, stride);
   arena.get(pgw, gwView);
 }

@@ -2,7 +2,7 @@
 import type { TypedArray } from "../../dtype.js";
 import type { MatmulArgs } from "../kernels.js";
 import { matmulReference } from "../reference.js";
-import { fastContext, splitRange, threadsFor } from "./context.js";
+import { chunkCount, fastContext, splitRange, threadsFor } from "./context.js";
 import type { Task } from "./pool.js";
 
 /** Products smaller than this (m·n·k) stay in JavaScript: copying into wasm would cost more. */
@@ -32,25 +32,25 @@ export function fastMatmul(a: TypedArray, b: TypedArray, c: TypedArray, p: Matmu
   const lda = transA ? m : k;
   const ldb = transB ? k : n;
   const nt = threadsFor(ctx, 2 * batch * m * n * k);
-  const scratchBytes = ctx.rt.exports.gemmScratchBytes();
+  const scratchBytes = Math.ceil(ctx.rt.exports.gemmScratchBytes() / 64) * 64;
+  const scratch = arena.alloc(scratchBytes * pool.size);
   const tasks: Task[] = [];
   const task = (count: number, a0: number, b0: number, c0: number, mm: number, nn: number): void => {
-    const scratch = arena.alloc(scratchBytes);
     tasks.push({
       name: "gemmBatch",
       args: [count, strideA, strideB, m * n, transA ? 1 : 0, transB ? 1 : 0, mm, nn, k, a0, lda, b0, ldb, c0, n, accumulate ? 1 : 0, scratch],
     });
   };
-  if (batch >= nt) {
-    // threads take whole matrices: C[b] for b in their range
-    for (const [lo, hi] of splitRange(batch, nt)) task(hi - lo, pa + lo * strideA * 4, pb + lo * strideB * 4, pc + lo * m * n * 4, m, n);
+  if (batch >= 2 * nt) {
+    // tasks take whole matrices: C[b] for b in their range
+    for (const [lo, hi] of splitRange(batch, chunkCount(batch, nt))) task(hi - lo, pa + lo * strideA * 4, pb + lo * strideB * 4, pc + lo * m * n * 4, m, n);
   } else if (m >= n) {
-    // threads take rows i of every C[b]: A rows (A columns when transposed) and C rows move
-    for (const [lo, hi] of splitRange(m, nt, MR)) task(batch, pa + (transA ? lo : lo * lda) * 4, pb, pc + lo * n * 4, hi - lo, n);
+    // tasks take rows i of every C[b]: A rows (A columns when transposed) and C rows move
+    for (const [lo, hi] of splitRange(m, chunkCount(Math.ceil(m / MR), nt), MR)) task(batch, pa + (transA ? lo : lo * lda) * 4, pb, pc + lo * n * 4, hi - lo, n);
   } else {
-    // threads take columns j of every C[b]: B columns (B rows when transposed) and C columns move
-    for (const [lo, hi] of splitRange(n, nt, NR)) task(batch, pa, pb + (transB ? lo * ldb : lo) * 4, pc + lo * 4, m, hi - lo);
+    // tasks take columns j of every C[b]: B columns (B rows when transposed) and C columns move
+    for (const [lo, hi] of splitRange(n, chunkCount(Math.ceil(n / NR), nt), NR)) task(batch, pa, pb + (transB ? lo * ldb : lo) * 4, pc + lo * 4, m, hi - lo);
   }
-  pool.run(tasks);
+  pool.run(tasks, nt, scratchBytes);
   arena.get(pc, cView);
 }

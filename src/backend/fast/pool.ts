@@ -1,12 +1,13 @@
 /**
- * A pool of worker threads over the kernel module's shared memory. `run` hands one task to each
- * thread (the calling thread takes the first), blocks until all are done, and returns. The calling
- * thread blocks with Atomics.wait, so in a browser the pool only runs from a worker (on a browser's
- * main thread it runs every task itself).
+ * A pool of worker threads over the kernel module's shared memory. `run` puts tasks in a shared
+ * queue; the calling thread and every worker take tasks from it until it is empty (so a thread
+ * that the OS delays simply takes fewer), and `run` returns when all are done. Each task writes
+ * its own part of the output, so who runs it does not change the numbers. The calling thread
+ * blocks with Atomics.wait; on a browser's main thread, which may not block, it runs every task itself.
  */
 import { canBlock, isNode, nodeWorkerThreads } from "./platform.js";
 import { TASKS, type TaskName, type WasmRuntime } from "./wasm.js";
-import { BLOCK_WORDS, CONTROL_WORDS, MAX_ARGS, TASK_EXIT, TASK_IDLE, workerSource } from "./worker-source.js";
+import { BLOCK_WORDS, CONTROL_WORDS, MAX_ARGS, MAX_TASKS, workerSource } from "./worker-source.js";
 
 export interface Task {
   name: TaskName;
@@ -17,17 +18,19 @@ interface Handle {
   terminate(): void;
 }
 
-const MAX_WORKERS = 64;
 const START_TIMEOUT_MS = 10_000;
 const SPIN = 20_000;
+const MAX_WORKERS = 63;
 
 export class WorkerPool {
-  private readonly ctrl = new Int32Array(new SharedArrayBuffer((CONTROL_WORDS + MAX_WORKERS * BLOCK_WORDS) * 4));
+  private readonly ctrl = new Int32Array(new SharedArrayBuffer((CONTROL_WORDS + MAX_TASKS * BLOCK_WORDS) * 4));
   private workers: Handle[] = [];
   private readonly blocking = canBlock();
   private broken = false;
 
-  constructor(private readonly rt: WasmRuntime) {}
+  constructor(private readonly rt: WasmRuntime) {
+    Atomics.store(this.ctrl, 6, MAX_WORKERS);
+  }
 
   /** How many threads `run` can use now (the caller plus live workers). */
   get size(): number {
@@ -37,7 +40,7 @@ export class WorkerPool {
   /** Start or stop workers so that `threads` threads (the caller included) are available. */
   resize(threads: number): void {
     const want = Math.min(MAX_WORKERS, this.blocking && !this.broken ? threads - 1 : 0);
-    if (want < this.workers.length) this.stop(this.workers.length - want);
+    if (want < this.workers.length) this.stop(want);
     while (this.workers.length < want) this.workers.push(this.spawn(this.workers.length));
     if (this.workers.length > 0 && !this.waitReady()) {
       this.broken = true;
@@ -46,41 +49,48 @@ export class WorkerPool {
     }
   }
 
-  /** Run tasks[0] here and tasks[i] on worker i−1, in parallel; returns when all have finished. */
-  run(tasks: Task[]): void {
-    if (tasks.length > this.size) throw new Error(`WorkerPool.run: ${tasks.length} tasks for ${this.size} threads`);
+  /**
+   * Run every task, on up to `threads` threads (this one included); returns when all have finished.
+   * Each task's last argument is a scratch pointer for thread 0; thread s adds s·scratchStride to it,
+   * so scratch is per thread however the tasks fall.
+   */
+  run(tasks: Task[], threads: number, scratchStride: number): void {
     const ex = this.rt.exports as unknown as Record<TaskName, (...a: number[]) => void>;
-    if (tasks.length === 1) {
-      ex[tasks[0]!.name](...tasks[0]!.args);
+    if (threads <= 1 || this.workers.length === 0 || tasks.length === 1) {
+      for (const t of tasks) ex[t.name](...t.args);
       return;
     }
+    if (tasks.length > MAX_TASKS) throw new Error(`WorkerPool.run: ${tasks.length} tasks (at most ${MAX_TASKS})`);
     const ctrl = this.ctrl;
-    for (let w = 0; w < this.workers.length; w++) this.writeTask(w, tasks[w + 1]);
+    tasks.forEach((t, i) => this.writeTask(i, t));
     Atomics.store(ctrl, 1, 0);
     Atomics.store(ctrl, 3, 0);
+    Atomics.store(ctrl, 4, 0);
+    Atomics.store(ctrl, 5, tasks.length);
+    Atomics.store(ctrl, 7, scratchStride);
     Atomics.add(ctrl, 0, 1);
-    Atomics.notify(ctrl, 0);
+    Atomics.notify(ctrl, 0, threads - 1);
     let failure: unknown = null;
-    try {
-      ex[tasks[0]!.name](...tasks[0]!.args);
-    } catch (err) {
-      failure = err;
+    for (let i = Atomics.add(ctrl, 4, 1); i < tasks.length; i = Atomics.add(ctrl, 4, 1)) {
+      try {
+        ex[tasks[i]!.name](...tasks[i]!.args);
+      } catch (err) {
+        failure ??= err;
+      }
     }
+    // workers not woken above wake on their own spin or never sleep: all of them check in
+    Atomics.notify(ctrl, 0);
     this.waitDone(this.workers.length);
     if (failure) throw failure;
     if (Atomics.load(ctrl, 3) !== 0) throw new Error("fundl: a kernel failed on a worker thread");
   }
 
-  private writeTask(w: number, task: Task | undefined): void {
-    const base = CONTROL_WORDS + w * BLOCK_WORDS;
-    if (!task) {
-      this.ctrl[base] = TASK_IDLE;
-      return;
-    }
+  private writeTask(i: number, task: Task): void {
     if (task.args.length > MAX_ARGS) throw new Error(`WorkerPool: too many arguments for ${task.name}`);
+    const base = CONTROL_WORDS + i * BLOCK_WORDS;
     this.ctrl[base] = TASKS.indexOf(task.name);
     this.ctrl[base + 1] = task.args.length;
-    for (let i = 0; i < task.args.length; i++) this.ctrl[base + 2 + i] = task.args[i]!;
+    for (let a = 0; a < task.args.length; a++) this.ctrl[base + 2 + a] = task.args[a]!;
   }
 
   private waitDone(count: number): void {
@@ -104,18 +114,18 @@ export class WorkerPool {
     }
   }
 
-  /** Ask the last `count` workers to leave their loop, and wait until they have. */
-  private stop(count: number): void {
-    const keep = this.workers.length - count;
-    for (let w = 0; w < this.workers.length; w++) {
-      const base = CONTROL_WORDS + w * BLOCK_WORDS;
-      this.ctrl[base] = w >= keep ? TASK_EXIT : TASK_IDLE;
-    }
-    Atomics.store(this.ctrl, 1, 0);
-    Atomics.add(this.ctrl, 0, 1);
-    Atomics.notify(this.ctrl, 0);
+  /** Ask the workers from `keep` on to leave their loop, and wait until every worker has checked in. */
+  private stop(keep: number): void {
+    const ctrl = this.ctrl;
+    Atomics.store(ctrl, 6, keep);
+    Atomics.store(ctrl, 5, 0);
+    Atomics.store(ctrl, 7, 0);
+    Atomics.store(ctrl, 1, 0);
+    Atomics.add(ctrl, 0, 1);
+    Atomics.notify(ctrl, 0);
     this.waitDone(this.workers.length);
-    Atomics.sub(this.ctrl, 2, count);
+    Atomics.store(ctrl, 6, MAX_WORKERS);
+    Atomics.sub(ctrl, 2, this.workers.length - keep);
     this.workers.length = keep;
   }
 

@@ -12,13 +12,12 @@ export interface KernelExports {
   gemmScratchBytes(): number;
   convForward(x: number, w: number, y: number, geo: number, b0: number, b1: number, c0: number, c1: number, scratch: number): void;
   convBackwardInput(gy: number, w: number, gx: number, geo: number, b0: number, b1: number, q0: number, q1: number, scratch: number): void;
-  convBackwardWeight(gy: number, cols: number, gw: number, geo: number, c0: number, c1: number, r0: number, r1: number, scratch: number): void;
-  im2colImages(x: number, geo: number, b0: number, b1: number, cols: number): void;
+  convBackwardWeight(gy: number, x: number, gw: number, geo: number, c0: number, c1: number, q0: number, q1: number, scratch: number): void;
   convScratchBytes(geo: number): number;
 }
 
 /** Names of the exports workers may be asked to run, in a fixed order (task ids). */
-export const TASKS = ["gemmBatch", "convForward", "convBackwardInput", "convBackwardWeight", "im2colImages"] as const;
+export const TASKS = ["gemmBatch", "convForward", "convBackwardInput", "convBackwardWeight"] as const;
 export type TaskName = (typeof TASKS)[number];
 
 const MAX_PAGES = 32768; // 2 GiB, the limit asm/build.mjs declares

@@ -2,17 +2,18 @@
  * The code each pool worker runs, as a self-contained script (so it loads the same way from the
  * TypeScript sources under vitest, from dist/, and from a Blob URL in a browser). A worker
  * instantiates the kernel module on the shared memory, then loops: sleep on the generation word,
- * run its task block, count itself done.
+ * take tasks from the shared queue until it is empty, count itself done.
  *
  * Control words (Int32Array over a SharedArrayBuffer):
  *   [0] generation  [1] workers done  [2] workers ready  [3] error flag
- *   [8 + 32·id ...] task block of worker id: task index (−1 idle, −2 exit), argument count, arguments
+ *   [4] next task   [5] task count    [6] workers to keep (a worker whose id is not below it exits)
+ *   [7] scratch stride: a task's last argument is thread 0's scratch; thread s uses it + s·stride
+ *   [8 + 32·t ...] task t: export index, argument count, arguments
  */
 export const CONTROL_WORDS = 8;
 export const BLOCK_WORDS = 32;
 export const MAX_ARGS = BLOCK_WORDS - 2;
-export const TASK_IDLE = -1;
-export const TASK_EXIT = -2;
+export const MAX_TASKS = 256;
 
 export const workerSource = `
 "use strict";
@@ -23,7 +24,6 @@ function serve(data) {
   const imports = { env: { memory, abort() { throw new Error("fundl wasm kernel aborted"); } } };
   const ex = new WebAssembly.Instance(module, imports).exports;
   const fns = tasks.map((name) => ex[name]);
-  const base = ${CONTROL_WORDS} + id * ${BLOCK_WORDS};
   let gen = Atomics.load(ctrl, 0);
   Atomics.add(ctrl, 2, 1);
   Atomics.notify(ctrl, 2);
@@ -31,17 +31,19 @@ function serve(data) {
     for (let i = 0; i < SPIN && Atomics.load(ctrl, 0) === gen; i++);
     Atomics.wait(ctrl, 0, gen);
     gen = Atomics.load(ctrl, 0);
-    const task = ctrl[base];
-    if (task === ${TASK_EXIT}) {
+    if (id >= Atomics.load(ctrl, 6)) {
       Atomics.add(ctrl, 1, 1);
       Atomics.notify(ctrl, 1);
       return;
     }
-    if (task >= 0) {
+    const count = Atomics.load(ctrl, 5);
+    for (let t = Atomics.add(ctrl, 4, 1); t < count; t = Atomics.add(ctrl, 4, 1)) {
+      const base = ${CONTROL_WORDS} + t * ${BLOCK_WORDS};
       const args = [];
       for (let i = 0; i < ctrl[base + 1]; i++) args.push(ctrl[base + 2 + i]);
+      args[args.length - 1] += (id + 1) * Atomics.load(ctrl, 7);
       try {
-        fns[task](...args);
+        fns[ctrl[base]](...args);
       } catch (err) {
         Atomics.store(ctrl, 3, 1);
       }
