@@ -2,7 +2,7 @@
 // kernels and non-square inputs; values against an independent padded-array definition; the
 // profiler's multiply counts; and the errors.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { getBackend, setBackend } from "../../src/backend/index.js";
+import { getBackend, listBackends, setBackend } from "../../src/backend/index.js";
 import { gradcheck } from "../../src/gradcheck.js";
 import { conv2d, type Conv2dOptions } from "../../src/ops/conv.js";
 import { profile } from "../../src/profile.js";
@@ -166,5 +166,35 @@ describe("conv2d errors", () => {
     expect(() => conv2d(x, w, randn([2]))).toThrow(/bias \[2\] does not match weight \[1, 1, 3, 3\]/);
     expect(() => conv2d(randn([1, 5, 5]), w)).toThrow(/NCHW/);
     expect(() => conv2d(x, w.to("float64"))).toThrow(/dtype mismatch/);
+  });
+});
+
+describe("conv2d in float32 on every registered backend", () => {
+  it("forward and gradients agree with the float64 definition", () => {
+    const saved = getBackend();
+    const x64 = randn([3, 5, 9, 7], { dtype: "float64", seed: 31 }), w64 = randn([6, 5, 3, 2], { dtype: "float64", seed: 32 });
+    const b64 = randn([6], { dtype: "float64", seed: 33 });
+    const opts: Conv2dOptions = { stride: [2, 1], padding: [1, 2], paddingMode: "circular" };
+    setBackend("reference");
+    const want = (() => {
+      const [x, w, b] = [x64, w64, b64].map((t) => t.clone().requiresGrad_());
+      const y = conv2d(x!, w!, b!, opts);
+      sum(y).backward();
+      return { y: y.data, gx: x!.grad!.data, gw: w!.grad!.data, gb: b!.grad!.data };
+    })();
+    try {
+      for (const name of listBackends()) {
+        setBackend(name);
+        const [x, w, b] = [x64, w64, b64].map((t) => t.to("float32").requiresGrad_());
+        const y = conv2d(x!, w!, b!, opts);
+        sum(y).backward();
+        const pairs: [string, ArrayLike<number>, ArrayLike<number>][] = [["y", y.data, want.y], ["x.grad", x!.grad!.data, want.gx], ["w.grad", w!.grad!.data, want.gw], ["b.grad", b!.grad!.data, want.gb]];
+        for (const [what, got, exp] of pairs) {
+          for (let i = 0; i < exp.length; i++) expect(Math.abs(got[i]! - exp[i]!), `${name} ${what}[${i}]`).toBeLessThan(1e-4 * (1 + Math.abs(exp[i]!)));
+        }
+      }
+    } finally {
+      setBackend(saved);
+    }
   });
 });

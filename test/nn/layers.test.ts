@@ -127,3 +127,15 @@ describe("dropout", () => {
     expect(() => dropout(x, 1.5)).toThrow(/probability/);
   });
 });
+
+describe("Dropout.reseed", () => {
+  it("restarts the mask sequence", () => {
+    const x = randn([4, 5], { seed: 1 });
+    const d = new Dropout(0.5, { seed: 2 });
+    const first = Array.from(d.forward(x).data);
+    const second = Array.from(d.forward(x).data);
+    expect(second).not.toEqual(first);
+    d.reseed(2);
+    expect(Array.from(d.forward(x).data)).toEqual(first);
+  });
+});
