@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { positiveInt, positiveNumber } from "./output.js";
+import { trainMnistCli } from "./train-mnist.js";
 
 export interface TrainOptions {
   epochs?: number;
@@ -24,6 +25,7 @@ export type TrainTask = (options: TrainOptions) => Promise<void>;
 
 /** Task name → runner. Each task file adds itself here. */
 export const tasks: Record<string, TrainTask> = {};
+tasks.mnist = trainMnistCli;
 
 export function registerTrain(program: Command): void {
   program

@@ -1,0 +1,289 @@
+/**
+ * `fundl train mnist`: a small CNN on the `mnist` package's 10,000 digits (seeded 8,000/2,000
+ * split), with a progress bar, evaluation on the held-out 2,000 after every epoch, atomic
+ * safetensors checkpoints (`--save`) that carry the model, the Adam state, the learning-rate
+ * schedule and the data loader's position, and an exact `--resume`.
+ */
+import * as fl from "../index.js";
+import type { Checkpoint } from "../io/checkpoint.js";
+import { printJsonLine } from "./output.js";
+import { progressBar } from "./progress.js";
+import type { TrainOptions } from "./train.js";
+
+/** Channel and unit counts of the CNN (defaults: conv 1→32, conv 32→64, dense 3136→128→10). */
+export interface MnistWidths {
+  c1: number;
+  c2: number;
+  hidden: number;
+}
+
+export const MNIST_DEFAULTS = { epochs: 6, batch: 64, lr: 2e-3, seed: 0, widths: { c1: 32, c2: 64, hidden: 128 } as MnistWidths };
+
+/**
+ * conv3×3 1→c1 (same), ReLU, maxpool 2, conv3×3 c1→c2 (same), ReLU, maxpool 2, flatten,
+ * dense c2·7·7→hidden, ReLU, dense hidden→10. PyTorch's layer names: 0.weight, 3.weight, 7.weight, 9.weight.
+ */
+export function mnistCnn(seed: number, widths: MnistWidths = MNIST_DEFAULTS.widths): fl.nn.Sequential {
+  const generator = new fl.Generator(seed);
+  const { c1, c2, hidden } = widths;
+  return new fl.nn.Sequential(
+    new fl.nn.Conv2d(1, c1, 3, { padding: 1, generator }),
+    new fl.nn.ReLU(),
+    new fl.nn.MaxPool2d(2),
+    new fl.nn.Conv2d(c1, c2, 3, { padding: 1, generator }),
+    new fl.nn.ReLU(),
+    new fl.nn.MaxPool2d(2),
+    new fl.nn.Flatten(),
+    new fl.nn.Linear(c2 * 7 * 7, hidden, { generator }),
+    new fl.nn.ReLU(),
+    new fl.nn.Linear(hidden, 10, { generator }),
+  );
+}
+
+export interface MnistRunOptions {
+  epochs?: number;
+  batch?: number;
+  lr?: number;
+  seed?: number;
+  save?: string;
+  resume?: string;
+  /** Use only the first rows of the split (tests and quick tries); default all 8,000 / 2,000. */
+  trainLimit?: number;
+  testLimit?: number;
+  widths?: MnistWidths;
+  /** Report per-epoch results (the CLI prints them). */
+  onEpoch?: (r: EpochResult) => void;
+  /** Called after every optimiser step (tests use it to inject a fault). */
+  afterStep?: (epoch: number, step: number, model: fl.nn.Module) => void;
+  /** Show a progress bar on stderr (default true; it is silent unless stderr is a terminal). */
+  progress?: boolean;
+}
+
+export interface EpochResult {
+  epoch: number;
+  epochs: number;
+  trainLoss: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface MnistResult {
+  epochs: number;
+  testAccuracy: number;
+  trainSeconds: number;
+  imagesPerSecond: number;
+  history: EpochResult[];
+  model: fl.nn.Sequential;
+  optimizer: fl.optim.Adam;
+}
+
+interface Settings {
+  epochs: number;
+  batch: number;
+  lr: number;
+  seed: number;
+  widths: MnistWidths;
+  trainLimit: number | null;
+  testLimit: number | null;
+}
+
+interface MnistMeta {
+  task: "mnist";
+  /** Epochs completed. */
+  epoch: number;
+  settings: Settings;
+  loader: fl.data.DataLoaderState;
+  scheduler: fl.optim.SchedulerState;
+  history: EpochResult[];
+}
+
+const now = (): number => performance.now() / 1000;
+
+/** Train (or resume) the MNIST CNN; returns the held-out accuracy and timings. */
+export async function trainMnist(options: MnistRunOptions = {}): Promise<MnistResult> {
+  let resumed: Checkpoint | null = null;
+  let meta: MnistMeta | null = null;
+  if (options.resume) {
+    resumed = fl.io.loadCheckpoint(options.resume);
+    meta = resumed.meta as unknown as MnistMeta;
+    if (meta?.task !== "mnist" || typeof meta.epoch !== "number" || !meta.settings || !meta.loader || !meta.scheduler) {
+      throw new Error(`train mnist: ${options.resume} is a fundl checkpoint but not one written by \`fundl train mnist --save\``);
+    }
+  }
+  const settings = resolveSettings(options, meta?.settings ?? null, options.resume ?? "");
+  const { epochs, batch, lr, seed, widths } = settings;
+
+  const split = await fl.data.mnistSplit();
+  const train = settings.trainLimit ? split.train.subset(range(settings.trainLimit)) : split.train;
+  const test = settings.testLimit ? split.test.subset(range(settings.testLimit)) : split.test;
+
+  const model = mnistCnn(seed, widths);
+  const optimizer = new fl.optim.Adam(model.parameters(), { lr });
+  const loader = new fl.data.DataLoader(train, { batchSize: batch, shuffle: true, seed });
+  // cosine decay from lr to 0 over the whole run, stepped once per batch
+  const scheduler = new fl.optim.CosineAnnealingLR(optimizer, { tMax: epochs * loader.length });
+  const history: EpochResult[] = meta?.history ? [...meta.history] : [];
+  let startEpoch = 0;
+  if (resumed && meta) {
+    model.loadStateDict(resumed.model);
+    if (!resumed.optimizer) throw new Error(`train mnist: ${options.resume} has no optimiser state`);
+    optimizer.loadStateDict(resumed.optimizer);
+    scheduler.loadStateDict(meta.scheduler);
+    loader.loadStateDict(meta.loader);
+    startEpoch = meta.epoch;
+    if (startEpoch >= epochs) throw new Error(`train mnist: ${options.resume} has already finished all ${epochs} epochs`);
+  }
+
+  let trainSeconds = 0;
+  let imagesSeen = 0;
+  for (let epoch = startEpoch; epoch < epochs; epoch++) {
+    model.train();
+    const bar = options.progress === false ? null : progressBar(`epoch ${epoch + 1}/${epochs}`, loader.length, "loss {loss} acc {acc} {ips} img/s");
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    let step = loader.position;
+    const t0 = now();
+    try {
+      for (const { x, y } of loader) {
+        const logits = model.forward(x) as fl.Tensor;
+        const loss = fl.crossEntropy(logits, y);
+        const lv = loss.item();
+        if (!Number.isFinite(lv)) {
+          throw new Error(`train mnist: the loss became ${lv} at epoch ${epoch + 1}, step ${step + 1}; stopped${options.save ? ` (${options.save} still holds the last good epoch)` : ""}`);
+        }
+        optimizer.zeroGrad();
+        loss.backward();
+        optimizer.step();
+        scheduler.step();
+        options.afterStep?.(epoch, step, model);
+        step++;
+        lossSum += lv * y.length;
+        correct += countCorrect(logits, y);
+        seen += y.length;
+        bar?.update(step, { loss: (lossSum / seen).toFixed(4), acc: ((100 * correct) / seen).toFixed(1) + "%", ips: Math.round(seen / (now() - t0)) });
+      }
+    } finally {
+      bar?.stop();
+    }
+    const seconds = now() - t0;
+    trainSeconds += seconds;
+    imagesSeen += seen;
+    for (const [name, p] of model.namedParameters()) {
+      if (!p.data.every(Number.isFinite)) throw new Error(`train mnist: parameter ${name} is not finite after epoch ${epoch + 1}, step ${step}; stopped without saving`);
+    }
+    const testAccuracy = evaluate(model, test);
+    const r: EpochResult = { epoch: epoch + 1, epochs, trainLoss: lossSum / Math.max(1, seen), trainAccuracy: correct / Math.max(1, seen), testAccuracy, seconds, imagesPerSecond: seen / seconds };
+    history.push(r);
+    options.onEpoch?.(r);
+    if (options.save) {
+      const m: MnistMeta = { task: "mnist", epoch: epoch + 1, settings, loader: loader.stateDict(), scheduler: scheduler.stateDict(), history };
+      fl.io.saveCheckpoint(options.save, { model: model.stateDict(), optimizer: optimizer.stateDict(), meta: m as unknown as Record<string, unknown> });
+    }
+  }
+  const last = history[history.length - 1];
+  return {
+    epochs,
+    testAccuracy: last?.testAccuracy ?? evaluate(model, test),
+    trainSeconds,
+    imagesPerSecond: trainSeconds > 0 ? imagesSeen / trainSeconds : 0,
+    history,
+    model,
+    optimizer,
+  };
+}
+
+function resolveSettings(o: MnistRunOptions, saved: Settings | null, file: string): Settings {
+  const d = MNIST_DEFAULTS;
+  const given: Partial<Settings> = { epochs: o.epochs, batch: o.batch, lr: o.lr, seed: o.seed, widths: o.widths, trainLimit: o.trainLimit, testLimit: o.testLimit };
+  if (!saved) {
+    return {
+      epochs: given.epochs ?? d.epochs,
+      batch: given.batch ?? d.batch,
+      lr: given.lr ?? d.lr,
+      seed: given.seed ?? d.seed,
+      widths: given.widths ?? d.widths,
+      trainLimit: given.trainLimit ?? null,
+      testLimit: given.testLimit ?? null,
+    };
+  }
+  // a resumed run keeps the checkpoint's settings; a flag that disagrees would change the result
+  const flag: Record<string, string> = { epochs: "--epochs", batch: "--batch", lr: "--lr", seed: "--seed", widths: "widths", trainLimit: "trainLimit", testLimit: "testLimit" };
+  for (const k of Object.keys(given) as (keyof Settings)[]) {
+    const v = given[k];
+    if (v !== undefined && JSON.stringify(v) !== JSON.stringify(saved[k])) {
+      throw new Error(`train mnist: ${flag[k]} ${JSON.stringify(v)} disagrees with ${file}, which was trained with ${JSON.stringify(saved[k])}; a resumed run keeps the checkpoint's settings (leave the flag out)`);
+    }
+  }
+  return saved;
+}
+
+function range(n: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => i);
+}
+
+function countCorrect(logits: fl.Tensor, y: Int32Array): number {
+  const pred = fl.argmax(logits.detach(), 1).data;
+  let c = 0;
+  for (let i = 0; i < y.length; i++) if (pred[i] === y[i]) c++;
+  return c;
+}
+
+/** Accuracy on a dataset, in eval mode without recording a graph. */
+export function evaluate(model: fl.nn.Module, ds: fl.data.TensorDataset, batchSize = 500): number {
+  model.eval();
+  let correct = 0;
+  fl.noGrad(() => {
+    for (const { x, y } of new fl.data.DataLoader(ds, { batchSize })) correct += countCorrect(model.forward(x) as fl.Tensor, y);
+  });
+  model.train();
+  return correct / ds.length;
+}
+
+/** Pick the backend: --backend, else "fast" when registered, else "js", else "reference". */
+export function chooseBackend(requested?: string): string {
+  const known = fl.listBackends();
+  const name = requested ?? ["fast", "js", "reference"].find((b) => known.includes(b)) ?? "reference";
+  fl.setBackend(name);
+  return name;
+}
+
+/** FUNDL_MNIST_SUBSET="TRAIN,TEST" trains on the first rows only (quick tries and tests). */
+function subsetFromEnv(): { trainLimit?: number; testLimit?: number } {
+  const v = process.env.FUNDL_MNIST_SUBSET;
+  if (!v) return {};
+  const [a, b] = v.split(",").map(Number);
+  if (!Number.isInteger(a) || !Number.isInteger(b) || a! < 1 || b! < 1 || a! > 8000 || b! > 2000) {
+    throw new Error(`FUNDL_MNIST_SUBSET must be "TRAIN,TEST" with 1 ≤ TRAIN ≤ 8000 and 1 ≤ TEST ≤ 2000, got "${v}"`);
+  }
+  return { trainLimit: a, testLimit: b };
+}
+
+/** The `fundl train mnist` runner (registered in train.ts's `tasks`). */
+export async function trainMnistCli(options: TrainOptions): Promise<void> {
+  const backend = chooseBackend(options.backend);
+  if (options.threads) fl.setThreads(options.threads);
+  const log = options.json ? (s: string) => process.stderr.write(s + "\n") : (s: string) => process.stdout.write(s + "\n");
+  log(`mnist: backend ${backend}, ${fl.getThreads()} thread(s)${options.resume ? `, resuming from ${options.resume}` : ""}`);
+  const r = await trainMnist({
+    epochs: options.epochs,
+    batch: options.batch,
+    lr: options.lr,
+    seed: options.seed,
+    save: options.save,
+    resume: options.resume,
+    ...subsetFromEnv(),
+    onEpoch: (e) =>
+      log(
+        `epoch ${e.epoch}/${e.epochs}  loss ${e.trainLoss.toFixed(4)}  train acc ${(100 * e.trainAccuracy).toFixed(2)}%  ` +
+          `test acc ${(100 * e.testAccuracy).toFixed(2)}%  ${e.seconds.toFixed(1)} s  ${Math.round(e.imagesPerSecond)} img/s`,
+      ),
+  });
+  if (options.json) {
+    printJsonLine({ task: "mnist", epochs: r.epochs, testAccuracy: r.testAccuracy, trainSeconds: r.trainSeconds, imagesPerSecond: r.imagesPerSecond });
+  } else {
+    log(`held-out accuracy ${(100 * r.testAccuracy).toFixed(2)}% after ${r.epochs} epochs; ${r.trainSeconds.toFixed(1)} s training, ${Math.round(r.imagesPerSecond)} images/s${options.save ? `; checkpoint ${options.save}` : ""}`);
+  }
+}
