@@ -44,6 +44,7 @@ export function enableRelaxedSimdFlag(): void {
 
 /** Whether this thread may block in Atomics.wait (false on a browser's main thread). */
 export function canBlock(): boolean {
+  if (typeof SharedArrayBuffer === "undefined") return false;
   try {
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
     return true;

@@ -23,13 +23,17 @@ const SPIN = 20_000;
 const MAX_WORKERS = 63;
 
 export class WorkerPool {
-  private readonly ctrl = new Int32Array(new SharedArrayBuffer((CONTROL_WORDS + MAX_TASKS * BLOCK_WORDS) * 4));
+  private readonly ctrl: Int32Array;
   private workers: Handle[] = [];
-  private readonly blocking = canBlock();
+  /** Workers need shared memory and a calling thread that may block. */
+  private readonly threaded: boolean;
   private broken = false;
 
   constructor(private readonly rt: WasmRuntime) {
-    Atomics.store(this.ctrl, 6, MAX_WORKERS);
+    this.threaded = rt.shared && canBlock();
+    const words = CONTROL_WORDS + MAX_TASKS * BLOCK_WORDS;
+    this.ctrl = new Int32Array(this.threaded ? new SharedArrayBuffer(words * 4) : new ArrayBuffer(words * 4));
+    this.ctrl[6] = MAX_WORKERS;
   }
 
   /** How many threads `run` can use now (the caller plus live workers). */
@@ -39,7 +43,7 @@ export class WorkerPool {
 
   /** Start or stop workers so that `threads` threads (the caller included) are available. */
   resize(threads: number): void {
-    const want = Math.min(MAX_WORKERS, this.blocking && !this.broken ? threads - 1 : 0);
+    const want = Math.min(MAX_WORKERS, this.threaded && !this.broken ? threads - 1 : 0);
     if (want < this.workers.length) this.stop(want);
     while (this.workers.length < want) this.workers.push(this.spawn(this.workers.length));
     if (this.workers.length > 0 && !this.waitReady()) {

@@ -3,7 +3,7 @@
  * SIMD), instantiated on one shared WebAssembly.Memory that every worker instantiates too.
  */
 import { enableRelaxedSimdFlag, env } from "./platform.js";
-import { relaxedWasm, simdWasm } from "./wasm-binaries.generated.js";
+import { relaxedWasm, simdWasm, singleWasm } from "./wasm-binaries.generated.js";
 
 /** The exports of asm/index.ts (pointers are byte offsets into the shared memory). */
 export interface KernelExports {
@@ -29,12 +29,26 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-function pickBinary(): { bytes: Uint8Array<ArrayBuffer>; relaxed: boolean } {
+/** Whether this engine can make shared WebAssembly memory (a browser page needs cross-origin isolation). */
+function sharedMemoryWorks(): boolean {
+  try {
+    return new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true }).buffer instanceof SharedArrayBuffer;
+  } catch {
+    return false;
+  }
+}
+
+function pickBinary(shared: boolean): { bytes: Uint8Array<ArrayBuffer>; relaxed: boolean } {
+  if (!shared) {
+    const single = decode(singleWasm);
+    if (!WebAssembly.validate(single)) throw new Error("this engine does not support WebAssembly SIMD");
+    return { bytes: single, relaxed: false };
+  }
   enableRelaxedSimdFlag();
   const relaxed = decode(relaxedWasm);
   if (env("FUNDL_NO_RELAXED_SIMD") !== "1" && WebAssembly.validate(relaxed)) return { bytes: relaxed, relaxed: true };
   const plain = decode(simdWasm);
-  if (!WebAssembly.validate(plain)) throw new Error("fundl: this engine does not support WebAssembly SIMD");
+  if (!WebAssembly.validate(plain)) throw new Error("this engine does not support WebAssembly SIMD (with threads)");
   return { bytes: plain, relaxed: false };
 }
 
@@ -43,6 +57,8 @@ export interface WasmRuntime {
   memory: WebAssembly.Memory;
   exports: KernelExports;
   relaxed: boolean;
+  /** The memory is shared, so worker threads can run kernels on it. */
+  shared: boolean;
 }
 
 let runtime: WasmRuntime | null = null;
@@ -55,9 +71,10 @@ export function instantiate(module: WebAssembly.Module, memory: WebAssembly.Memo
 /** The main thread's runtime, created on first use (synchronous compile: the module is small). */
 export function wasmRuntime(): WasmRuntime {
   if (runtime) return runtime;
-  const { bytes, relaxed } = pickBinary();
+  const shared = sharedMemoryWorks();
+  const { bytes, relaxed } = pickBinary(shared);
   const module = new WebAssembly.Module(bytes);
-  const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true });
-  runtime = { module, memory, exports: instantiate(module, memory), relaxed };
+  const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared });
+  runtime = { module, memory, exports: instantiate(module, memory), relaxed, shared };
   return runtime;
 }
