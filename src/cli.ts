@@ -7,6 +7,7 @@ import { VERSION } from "./version.js";
 import { registerDemo } from "./cli/demo.js";
 import { registerTrain } from "./cli/train.js";
 import { registerBench } from "./cli/bench.js";
+import { registerLab } from "./cli/lab.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerDemo(program);
   registerTrain(program);
   registerBench(program);
+  registerLab(program);
   return program;
 }
 

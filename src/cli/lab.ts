@@ -1,0 +1,63 @@
+/**
+ * `fundl lab [--only P1,P4] [--quick] [--out DIR] [--json]`: measure every result of the seed document
+ * and write report.md, report.html (plots as inline SVG) and results.json to DIR (default lab-report/).
+ */
+import type { Command } from "commander";
+import { runLab } from "../lab/index.js";
+import { terminalReport } from "../lab/report.js";
+import { writeReport } from "../lab/write.js";
+import { printJsonLine } from "./output.js";
+import { progressBar } from "./progress.js";
+
+export interface LabCliOptions {
+  only?: string;
+  quick?: boolean;
+  out?: string;
+  json?: boolean;
+}
+
+export async function runLabCommand(options: LabCliOptions): Promise<void> {
+  const only = options.only?.split(",");
+  let bar: ReturnType<typeof progressBar> | null = null;
+  const result = await runLab({
+    only,
+    quick: options.quick,
+    onProgress: (done, total, label) => {
+      bar ??= progressBar("lab", total, "{label}");
+      bar.update(done, { label });
+    },
+  });
+  (bar as ReturnType<typeof progressBar> | null)?.stop();
+  const out = options.out ?? "lab-report";
+  const written = await writeReport(result, out);
+  const json = {
+    problems: result.problems.map((p) => ({ id: p.id, title: p.title, claims: p.claims })),
+    unavailable: result.unavailable,
+    failed: result.failed,
+    summary: result.summary,
+    quick: result.quick,
+    seconds: result.seconds,
+    report: written.dir,
+  };
+  if (options.json) {
+    process.stderr.write(`lab: report written to ${written.dir}/ (report.md, report.html, results.json)\n`);
+    printJsonLine(json);
+  } else {
+    console.log(terminalReport(result));
+    console.log(`\nReport: ${written.dir}/report.html, ${written.dir}/report.md, ${written.dir}/results.json`);
+  }
+  if (result.failed.length) process.exitCode = 1;
+}
+
+export function registerLab(program: Command): void {
+  program
+    .command("lab")
+    .description("reproduce every result of the seed document by measurement, and write a report")
+    .option("--only <ids>", "run a subset of the problems, e.g. P1,P4")
+    .option("--quick", "a smaller version of every experiment (under a minute)")
+    .option("--out <dir>", "where to write report.md, report.html and results.json", "lab-report")
+    .option("--json", "end with one JSON line of results")
+    .action(async (options: LabCliOptions) => {
+      await runLabCommand(options);
+    });
+}

@@ -1,0 +1,17 @@
+/** What every experiment file provides, and what it gets while it runs. */
+import type { ProblemOutput } from "./claim.js";
+
+export interface LabContext {
+  /** A smaller version of every experiment (for tests): fewer seeds, settings and steps. */
+  quick: boolean;
+  /** Report one unit of progress (of `steps(quick)`); yields to the event loop so the bar redraws. */
+  tick(label?: string): Promise<void>;
+}
+
+export interface Problem {
+  id: string;
+  title: string;
+  /** How many ticks `run` will report (for the progress bar). */
+  steps(quick: boolean): number;
+  run(ctx: LabContext): Promise<ProblemOutput>;
+}
