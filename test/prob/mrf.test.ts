@@ -29,7 +29,8 @@ function makeChain(c: Config, scale = 1): { model: fl.prob.MRF; unary: fl.Tensor
   };
   const pairwise = c.perEdge ? rnd([E, S, S]) : rnd([S, S]);
   const unary = c.unary ? rnd([c.n, S]) : null;
-  const states = typeof c.states === "number" ? c.states : c.states.map((_, k) => c.states[perm.indexOf(k)] as number);
+  const list = c.states;
+  const states = typeof list === "number" ? list : list.map((_, k) => list[perm.indexOf(k)]!);
   const model = new fl.prob.MRF({ nodes: c.n, states, edges, pairwise, unary });
   return { model, unary, pairwise };
 }
@@ -83,7 +84,7 @@ describe("MRF: chain DP against enumeration", () => {
   it("log Q sums to one over all assignments; logProb = score − log Z", () => {
     const { model } = makeChain(configs[4]!);
     const p = model.probabilities().data;
-    expect(p.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 12);
+    expect(Array.from(p).reduce((s, v) => s + v, 0)).toBeCloseTo(1, 12);
     const x = model.assignment(123);
     expect(model.logProb(x).item()).toBeCloseTo(Math.log(p[123]!), 10);
   });
