@@ -4,6 +4,8 @@
  *   H(N(μ, σ²))        = ln σ + ½(1 + ln 2π)                          (seed Problem 3a)
  *   H(N(μ, Σ)), d-dim  = ½ ln det(2πe Σ) = d/2 (1 + ln 2π) + Σ_i ln L[i,i]   with Σ = L Lᵀ
  *   I(x; x + ε)        = H(z) − H(z | x) = ln σ_z − ln σ_ε = ½ ln(1 + σx²/σε²)   (seed Problem 3b)
+ *                        (the seed's key writes ln(σx² + σε²) − ln σε² = ln(1 + SNR), twice this: it puts
+ *                        ln σ² where the entropy has ln σ = ½ ln σ²)
  *   I for correlation ρ = −½ ln(1 − ρ²)
  *   KL(N(μ1,σ1²) ‖ N(μ2,σ2²)) = ln(σ2/σ1) + (σ1² + (μ1 − μ2)²)/(2σ2²) − ½
  *   KL(N(μ1,Σ1) ‖ N(μ2,Σ2))   = ½[tr(Σ2⁻¹Σ1) + (μ2−μ1)ᵀΣ2⁻¹(μ2−μ1) − d + ln det Σ2 − ln det Σ1]
