@@ -4,4 +4,5 @@ export type { Dataset, Batch } from "./dataset.js";
 export { DataLoader } from "./loader.js";
 export type { DataLoaderOptions, DataLoaderState } from "./loader.js";
 export { loadMnist, mnistSplit } from "./mnist.js";
+export { randomShift } from "./augment.js";
 export type { MnistSplitOptions } from "./mnist.js";
