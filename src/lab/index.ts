@@ -9,6 +9,8 @@ import { summarize } from "./report.js";
 import { SIGMAS } from "./verdict.js";
 import { p1 } from "./p1-conv-cost.js";
 import { p2 } from "./p2-ugrnn.js";
+import { p3 } from "./p3-entropy.js";
+import { p4 } from "./p4-pseudolikelihood.js";
 import { p5 } from "./p5-residual.js";
 import { p6 } from "./p6-sgd.js";
 
@@ -21,12 +23,10 @@ export { renderSvg, vegaLiteSpec } from "./plots.js";
 export { meanSe, quadrature, maxAbsDiff, relDiff } from "./stats.js";
 
 /** The experiments, in the seed's order. */
-export const problems: readonly Problem[] = [p1, p2, p5, p6];
+export const problems: readonly Problem[] = [p1, p2, p3, p4, p5, p6];
 
 /** Problems of the seed that this build cannot run, with the reason (shown in every report). */
 export const unavailable: readonly Unavailable[] = [
-  { id: "P3", title: "Entropy and mutual information", reason: "experiment not written yet" },
-  { id: "P4", title: "Pseudolikelihood", reason: "experiment not written yet" },
 ];
 
 export interface LabOptions {
