@@ -9,7 +9,7 @@ import { summarize, type Timing } from "./stats.js";
 import { TfjsPeer } from "./tfjs.js";
 import { WORKLOADS, type Step, type Workload } from "./workload.js";
 
-/** A peer step slower than this is timed once (repeating it would take minutes). */
+/** A peer step slower than this is timed once, by its first run (repeating it would take minutes). */
 const SLOW_MS = 1500;
 /** Peer runs skipped under --quick: one step takes tens of seconds on tfjs-cpu. */
 const QUICK_SKIP = new Set(["tfjs-cpu/mnist-cnn-step", "tfjs-cpu/lstm-seq", "tfjs-cpu/conv-fwd-bwd"]);
@@ -96,7 +96,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
         const step = await peer.step(w.name);
         const first = time(step);
         const c: Contender = { name: peer.name, activate: () => peer.activate(), step, samples: [], repeat: first < SLOW_MS };
-        if (!c.repeat) c.samples.push(o.quick ? first : time(step));
+        if (!c.repeat) c.samples.push(first); // seconds per step: its first run is the one sample
         else for (let i = 1; i < warmups; i++) step();
         contenders.push(c);
       } catch (err) {

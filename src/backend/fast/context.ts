@@ -13,7 +13,7 @@ export interface FastContext {
 }
 
 /** Below this much work (multiply-adds × 2) per thread, another thread costs more than it saves. */
-const MIN_FLOPS_PER_THREAD = 1 << 20;
+const MIN_FLOPS_PER_THREAD = 2 << 20;
 
 let ctx: FastContext | null = null;
 let unavailable: string | null = null;

@@ -11,6 +11,15 @@ const MIN_WASM_WORK = 4096;
 const MR = 6;
 const NR = 8;
 
+/**
+ * Tasks for splitting `dim` (rows or columns) over `nt` threads: each task re-packs the whole other
+ * operand, so take more tasks than threads only when the split dimension is long enough for that
+ * packing to stay small next to the arithmetic (about 2·dim/tasks flops per packed element).
+ */
+function tasksAlong(dim: number, unit: number, nt: number): number {
+  return Math.min(Math.ceil(dim / unit), Math.max(nt, Math.min(2 * nt, Math.floor(dim / 256))));
+}
+
 /** Elements of an operand that the batch touches (one matrix when the stride is 0). */
 function extent(batch: number, stride: number, size: number): number {
   return stride === 0 ? size : (batch - 1) * stride + size;
@@ -46,10 +55,10 @@ export function fastMatmul(a: TypedArray, b: TypedArray, c: TypedArray, p: Matmu
     for (const [lo, hi] of splitRange(batch, chunkCount(batch, nt))) task(hi - lo, pa + lo * strideA * 4, pb + lo * strideB * 4, pc + lo * m * n * 4, m, n);
   } else if (m >= n) {
     // tasks take rows i of every C[b]: A rows (A columns when transposed) and C rows move
-    for (const [lo, hi] of splitRange(m, chunkCount(Math.ceil(m / MR), nt), MR)) task(batch, pa + (transA ? lo : lo * lda) * 4, pb, pc + lo * n * 4, hi - lo, n);
+    for (const [lo, hi] of splitRange(m, tasksAlong(m, MR, nt), MR)) task(batch, pa + (transA ? lo : lo * lda) * 4, pb, pc + lo * n * 4, hi - lo, n);
   } else {
     // tasks take columns j of every C[b]: B columns (B rows when transposed) and C columns move
-    for (const [lo, hi] of splitRange(n, chunkCount(Math.ceil(n / NR), nt), NR)) task(batch, pa, pb + (transB ? lo * ldb : lo) * 4, pc + lo * 4, m, hi - lo);
+    for (const [lo, hi] of splitRange(n, tasksAlong(n, NR, nt), NR)) task(batch, pa, pb + (transB ? lo * ldb : lo) * 4, pc + lo * 4, m, hi - lo);
   }
   pool.run(tasks, nt, scratchBytes);
   arena.get(pc, cView);

@@ -7,7 +7,7 @@
  */
 import { canBlock, isNode, nodeWorkerThreads } from "./platform.js";
 import { TASKS, type TaskName, type WasmRuntime } from "./wasm.js";
-import { BLOCK_WORDS, CONTROL_WORDS, MAX_ARGS, MAX_TASKS, workerSource } from "./worker-source.js";
+import { BLOCK_WORDS, CONTROL_WORDS, MAX_ARGS, MAX_TASKS, firstTicket, takeTask, workerSource } from "./worker-source.js";
 
 export interface Task {
   name: TaskName;
@@ -69,22 +69,23 @@ export class WorkerPool {
     tasks.forEach((t, i) => this.writeTask(i, t));
     Atomics.store(ctrl, 1, 0);
     Atomics.store(ctrl, 3, 0);
-    Atomics.store(ctrl, 4, 0);
     Atomics.store(ctrl, 5, tasks.length);
     Atomics.store(ctrl, 7, scratchStride);
-    Atomics.add(ctrl, 0, 1);
+    const gen = Atomics.load(ctrl, 0) + 1;
+    Atomics.store(ctrl, 4, firstTicket(gen));
+    Atomics.store(ctrl, 0, gen);
     Atomics.notify(ctrl, 0, threads - 1);
     let failure: unknown = null;
-    for (let i = Atomics.add(ctrl, 4, 1); i < tasks.length; i = Atomics.add(ctrl, 4, 1)) {
+    for (let i = takeTask(ctrl, gen); i >= 0; i = takeTask(ctrl, gen)) {
       try {
         ex[tasks[i]!.name](...tasks[i]!.args);
       } catch (err) {
         failure ??= err;
       }
+      Atomics.add(ctrl, 1, 1);
     }
-    // workers not woken above wake on their own spin or never sleep: all of them check in
-    Atomics.notify(ctrl, 0);
-    this.waitDone(this.workers.length);
+    // wait only for tasks that workers took; a worker that wakes later finds the queue closed
+    this.waitFor(1, tasks.length);
     if (failure) throw failure;
     if (Atomics.load(ctrl, 3) !== 0) throw new Error("fundl: a kernel failed on a worker thread");
   }
@@ -97,13 +98,14 @@ export class WorkerPool {
     for (let a = 0; a < task.args.length; a++) this.ctrl[base + 2 + a] = task.args[a]!;
   }
 
-  private waitDone(count: number): void {
+  /** Block until control word `word` reaches `target` (spinning briefly first). */
+  private waitFor(word: number, target: number): void {
     const ctrl = this.ctrl;
-    for (let i = 0; i < SPIN && Atomics.load(ctrl, 1) < count; i++);
+    for (let i = 0; i < SPIN && Atomics.load(ctrl, word) < target; i++);
     for (;;) {
-      const done = Atomics.load(ctrl, 1);
-      if (done >= count) return;
-      Atomics.wait(ctrl, 1, done, 1000);
+      const now = Atomics.load(ctrl, word);
+      if (now >= target) return;
+      Atomics.wait(ctrl, word, now, 1000);
     }
   }
 
@@ -118,18 +120,19 @@ export class WorkerPool {
     }
   }
 
-  /** Ask the workers from `keep` on to leave their loop, and wait until every worker has checked in. */
+  /** Ask the workers from `keep` on to leave their loop, and wait until they have. */
   private stop(keep: number): void {
     const ctrl = this.ctrl;
     Atomics.store(ctrl, 6, keep);
     Atomics.store(ctrl, 5, 0);
-    Atomics.store(ctrl, 7, 0);
-    Atomics.store(ctrl, 1, 0);
     Atomics.add(ctrl, 0, 1);
     Atomics.notify(ctrl, 0);
-    this.waitDone(this.workers.length);
+    for (;;) {
+      const alive = Atomics.load(ctrl, 2);
+      if (alive <= keep) break;
+      Atomics.wait(ctrl, 2, alive, 1000);
+    }
     Atomics.store(ctrl, 6, MAX_WORKERS);
-    Atomics.sub(ctrl, 2, this.workers.length - keep);
     this.workers.length = keep;
   }
 
