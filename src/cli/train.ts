@@ -4,6 +4,7 @@
  */
 import type { Command } from "commander";
 import { positiveInt, positiveNumber } from "./output.js";
+import { trainAdding } from "./train-adding.js";
 import { trainMnistCli } from "./train-mnist.js";
 
 export interface TrainOptions {
@@ -25,6 +26,7 @@ export type TrainTask = (options: TrainOptions) => Promise<void>;
 
 /** Task name → runner. Each task file adds itself here. */
 export const tasks: Record<string, TrainTask> = {};
+tasks.adding = trainAdding;
 tasks.mnist = trainMnistCli;
 
 export function registerTrain(program: Command): void {

@@ -13,9 +13,9 @@
 import { add, mul, sigmoid, tanh } from "../../ops/elementwise.js";
 import { linear } from "../../ops/linalg.js";
 import { ugrnnUpdate } from "../../ops/ugrnn-update.js";
-import { slice } from "../../ops/view.js";
 import type { Tensor } from "../../tensor.js";
 import { SingleStateCell, type CellOptions } from "./cell.js";
+import { gateBlocks } from "./gates.js";
 
 export class GRUCell extends SingleStateCell {
   readonly weight_ih: Tensor;
@@ -36,13 +36,11 @@ export class GRUCell extends SingleStateCell {
 
   forward(x: Tensor, h: Tensor): Tensor {
     this.checkStep(x, [["h", h]]);
-    const H = this.hiddenSize;
-    const gi = linear(x, this.weight_ih, this.bias_ih); // [B, 3H]: W_i· x + b_i·
-    const gh = linear(h, this.weight_hh, this.bias_hh); // [B, 3H]: W_h· h + b_h·
-    const block = (g: Tensor, k: number): Tensor => slice(g, 1, k * H, (k + 1) * H);
-    const r = sigmoid(add(block(gi, 0), block(gh, 0)));
-    const z = sigmoid(add(block(gi, 1), block(gh, 1)));
-    const n = tanh(add(block(gi, 2), mul(r, block(gh, 2))));
+    const [ir, iz, inn] = gateBlocks(linear(x, this.weight_ih, this.bias_ih), 3) as [Tensor, Tensor, Tensor]; // W_i· x + b_i·
+    const [hr, hz, hn] = gateBlocks(linear(h, this.weight_hh, this.bias_hh), 3) as [Tensor, Tensor, Tensor]; // W_h· h + b_h·
+    const r = sigmoid(add(ir, hr));
+    const z = sigmoid(add(iz, hz));
+    const n = tanh(add(inn, mul(r, hn)));
     // h' = z ⊙ h + (1 − z) ⊙ n
     return ugrnnUpdate(z, h, n);
   }

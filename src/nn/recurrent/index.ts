@@ -5,6 +5,7 @@ export { RNNCell } from "./rnn-cell.js";
 export type { RNNCellOptions } from "./rnn-cell.js";
 export { GRUCell } from "./gru.js";
 export { LSTMCell } from "./lstm.js";
+export type { LSTMCellOptions } from "./lstm.js";
 export { UGRNNCell } from "./ugrnn.js";
 export type { UGRNNCellOptions, UGRNNForm } from "./ugrnn.js";
 export { convertUGRNN, ugrnnConcatToSplit, ugrnnSplitToConcat } from "./convert.js";

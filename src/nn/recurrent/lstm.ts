@@ -12,9 +12,18 @@
  */
 import { add, mul, sigmoid, tanh } from "../../ops/elementwise.js";
 import { linear } from "../../ops/linalg.js";
-import { slice } from "../../ops/view.js";
 import type { Tensor } from "../../tensor.js";
 import { RecurrentCell, type CellOptions, type LSTMState } from "./cell.js";
+import { gateBlocks } from "./gates.js";
+
+export interface LSTMCellOptions extends CellOptions {
+  /**
+   * Added to the forget gate's bias (bias_ih[H:2H]) after initialisation; default 0, PyTorch's
+   * initialisation. A value of 1 (Gers et al. 2000; Jozefowicz et al. 2015) starts the cell
+   * remembering, which helps on long-range tasks.
+   */
+  forgetBias?: number;
+}
 
 export class LSTMCell extends RecurrentCell<LSTMState> {
   readonly weight_ih: Tensor;
@@ -22,7 +31,7 @@ export class LSTMCell extends RecurrentCell<LSTMState> {
   readonly bias_ih: Tensor | null;
   readonly bias_hh: Tensor | null;
 
-  constructor(inputSize: number, hiddenSize: number, options: CellOptions = {}) {
+  constructor(inputSize: number, hiddenSize: number, options: LSTMCellOptions = {}) {
     super("LSTMCell", inputSize, hiddenSize, options);
     const gen = this.generator(options);
     const H = hiddenSize;
@@ -31,6 +40,11 @@ export class LSTMCell extends RecurrentCell<LSTMState> {
     const bias = options.bias ?? true;
     this.bias_ih = bias ? this.param("bias_ih", this.uniformParam([4 * H], gen)) : null;
     this.bias_hh = bias ? this.param("bias_hh", this.uniformParam([4 * H], gen)) : null;
+    const fb = options.forgetBias ?? 0;
+    if (fb !== 0) {
+      if (!this.bias_ih) throw new RangeError("LSTMCell: forgetBias needs the bias vectors (bias: false was given)");
+      for (let k = H; k < 2 * H; k++) this.bias_ih.data[k] = this.bias_ih.data[k]! + fb;
+    }
   }
 
   forward(x: Tensor, state: LSTMState): LSTMState {
@@ -39,13 +53,12 @@ export class LSTMCell extends RecurrentCell<LSTMState> {
     }
     const [h, c] = state;
     this.checkStep(x, [["h", h], ["c", c]]);
-    const H = this.hiddenSize;
     const gates = add(linear(x, this.weight_ih, this.bias_ih), linear(h, this.weight_hh, this.bias_hh)); // [B, 4H]
-    const block = (k: number): Tensor => slice(gates, 1, k * H, (k + 1) * H);
-    const i = sigmoid(block(0));
-    const f = sigmoid(block(1));
-    const g = tanh(block(2));
-    const o = sigmoid(block(3));
+    const [pi, pf, pg, po] = gateBlocks(gates, 4) as [Tensor, Tensor, Tensor, Tensor];
+    const i = sigmoid(pi);
+    const f = sigmoid(pf);
+    const g = tanh(pg);
+    const o = sigmoid(po);
     const cNext = add(mul(f, c), mul(i, g));
     const hNext = mul(o, tanh(cNext));
     return [hNext, cNext];

@@ -65,6 +65,7 @@ export class UGRNNCell extends SingleStateCell {
     const bf = bias ? this.uniformParam([H], gen) : null;
     const wd = this.uniformParam([H, I + H], gen);
     const bd = bias ? this.uniformParam([H], gen) : null;
+    if (options.gateBias && !bf) throw new RangeError("UGRNNCell: gateBias needs the bias vectors (bias: false was given)");
     if (bf && options.gateBias) for (let c = 0; c < H; c++) bf.data[c] = bf.data[c]! + options.gateBias;
     if (form === "concat") {
       this.weight_f = this.param("weight_f", wf);
