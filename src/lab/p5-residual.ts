@@ -26,10 +26,11 @@ interface Config {
   seeds: number;
   cLayers: number[];
   cD: number;
+  cSeeds: number;
   eScales: number[];
 }
-const FULL: Config = { B: 4, C: 8, N: 3, D: 16, L: 12, eps: 0.2, seeds: 32, cLayers: [1, 2, 4, 8, 16, 32], cD: 8, eScales: [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6] };
-const QUICK: Config = { B: 2, C: 4, N: 3, D: 8, L: 6, eps: 0.2, seeds: 10, cLayers: [1, 4], cD: 8, eScales: [1e-2, 1e-4, 1e-5, 1e-6] };
+const FULL: Config = { B: 4, C: 8, N: 3, D: 16, L: 12, eps: 0.2, seeds: 32, cLayers: [1, 2, 4, 8, 16, 32], cD: 8, cSeeds: 128, eScales: [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6] };
+const QUICK: Config = { B: 2, C: 4, N: 3, D: 8, L: 6, eps: 0.2, seeds: 10, cLayers: [1, 4], cD: 8, cSeeds: 16, eScales: [1e-2, 1e-4, 1e-5, 1e-6] };
 
 type Act = "none" | "tanh" | "relu";
 
@@ -162,7 +163,7 @@ async function target(ctx: LabContext, cfg: Config, claims: Claim[], plots: Plot
   for (const L of cfg.cLayers) {
     const sw = nnInit.residualSigma(L, N, C); // the key's σ_w = √(ln 2 / (L N² C))
     const finals: number[] = [];
-    for (let s = 0; s < cfg.seeds; s++) {
+    for (let s = 0; s < cfg.cSeeds; s++) {
       const blocks = stack(L, C, N, sw, 3000 + 97 * L + s);
       const x0 = input({ B, C }, D, 4000 + 97 * L + s);
       const xs = fl.noGrad(() => forwardAll(blocks, x0));
@@ -175,7 +176,7 @@ async function target(ctx: LabContext, cfg: Config, claims: Claim[], plots: Plot
       makeClaim({
         id: `P5.c.L${L}`,
         statement: "(c) with σ_w = √(ln 2/(L N² C)), σ_L² = 2",
-        params: { L, C, N, D, B, sigma_w: sw, seeds: cfg.seeds },
+        params: { L, C, N, D, B, sigma_w: sw, seeds: cfg.cSeeds },
         key: 2,
         measured: m.mean,
         uncertainty: m.se,
@@ -366,7 +367,7 @@ export const p5: Problem = {
       setup:
         `L residual blocks x ← x + Conv(W^ℓ, x) (nn.ResidualBlock around nn.Conv2d, C → C channels, N×N filter, "same" circular padding so that the image is a torus, no bias, float64), ` +
         `W^ℓ ∼ N(0, σ_w²) i.i.d., x⁰ ∼ N(0, 1). (a, b, d): B=${cfg.B}, C=${cfg.C}, N=${cfg.N}, D=${cfg.D}, L=${cfg.L}, N²Cσ_w² = ${cfg.eps}, ${cfg.seeds} seeds (new weights and input each); the gradient x^ℓ.grad comes from conv2d's backward with x^L.grad i.i.d. N(0,1). ` +
-        `(c): the key's σ_w (nn.init.residualSigma), L ∈ {${cfg.cLayers.join(", ")}}, D=${cfg.cD}, ${cfg.seeds} seeds. ` +
+        `(c): the key's σ_w (nn.init.residualSigma), L ∈ {${cfg.cLayers.join(", ")}}, D=${cfg.cD}, ${cfg.cSeeds} seeds. ` +
         `(e): W^ℓ = σ_w·Ŵ^ℓ for fixed directions Ŵ^ℓ, σ_w from ${cfg.eScales[0]} down to ${cfg.eScales[cfg.eScales.length - 1]}, B=2, C=4, N=3, D=8, L=4, without activation and with tanh or ReLU around the convolution; limits are extrapolated linearly from the two smallest σ_w. ` +
         `Uncertainties are standard errors over seeds, except in (e).`,
       claims,

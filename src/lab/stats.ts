@@ -53,3 +53,44 @@ export function relDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const s = maxAbs(b);
   return s === 0 ? maxAbsDiff(a, b) : maxAbsDiff(a, b) / s;
 }
+
+/**
+ * Weighted least squares fit of y ≈ Σ_k c_k x^k (k = 0…degree) with independent errors `se`:
+ * coefficients and their covariance (XᵀWX)⁻¹, W = diag(1/se²).
+ */
+export function polyFit(xs: readonly number[], ys: readonly number[], se: readonly number[], degree: number): { coef: number[]; cov: number[][] } {
+  const m = degree + 1;
+  if (xs.length < m) throw new RangeError(`polyFit: ${xs.length} points cannot fit degree ${degree}`);
+  const A = Array.from({ length: m }, () => new Array<number>(m).fill(0));
+  const b = new Array<number>(m).fill(0);
+  xs.forEach((x, i) => {
+    const w = 1 / se[i]! ** 2;
+    for (let r = 0; r < m; r++) {
+      b[r]! += w * x ** r * ys[i]!;
+      for (let c = 0; c < m; c++) A[r]![c]! += w * x ** (r + c);
+    }
+  });
+  const inv = invert(A);
+  const coef = inv.map((row) => row.reduce((s, v, c) => s + v * b[c]!, 0));
+  return { coef, cov: inv };
+}
+
+/** Inverse of a small square matrix (Gauss–Jordan with partial pivoting). */
+function invert(a: number[][]): number[][] {
+  const n = a.length;
+  const m = a.map((row, i) => [...row, ...Array.from({ length: n }, (_, j) => (i === j ? 1 : 0))]);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[p]![c]!)) p = r;
+    [m[c], m[p]] = [m[p]!, m[c]!];
+    const d = m[c]![c]!;
+    if (d === 0) throw new RangeError("polyFit: singular system");
+    for (let k = 0; k < 2 * n; k++) m[c]![k]! /= d;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[r]![c]!;
+      for (let k = 0; k < 2 * n; k++) m[r]![k]! -= f * m[c]![k]!;
+    }
+  }
+  return m.map((row) => row.slice(n));
+}
