@@ -25,7 +25,7 @@ export type { GradNode, OpResult, BackwardOptions } from "./autograd.js";
 export { profile, countWork } from "./profile.js";
 export type { ProfileReport, OpStats } from "./profile.js";
 export { setBackend, getBackend, registerBackend, listBackends, kernels, setThreads, getThreads } from "./backend/index.js";
-export type { Kernels, MatmulArgs, Conv2dArgs } from "./backend/index.js";
+export type { Kernels, MatmulArgs, Conv2dArgs, Pool2dArgs } from "./backend/index.js";
 
 export {
   add, sub, mul, div, pow, maximum, minimum, gt, ge, lt, le, eq,

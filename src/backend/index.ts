@@ -6,7 +6,7 @@ import type { Kernels } from "./kernels.js";
 import { referenceKernels } from "./reference.js";
 import { coreCount, fastKernels, setFastThreads } from "./fast/index.js";
 
-export type { Conv2dArgs, Kernels, MatmulArgs } from "./kernels.js";
+export type { Conv2dArgs, Kernels, MatmulArgs, Pool2dArgs } from "./kernels.js";
 
 const registry = new Map<string, Partial<Kernels>>([
   ["reference", {}],
@@ -15,7 +15,7 @@ const registry = new Map<string, Partial<Kernels>>([
 // "fast" is the default (its kernels fall back to the reference for float64 and where wasm is missing);
 // FUNDL_BACKEND=reference selects the definitions from the start.
 let activeName = defaultBackend();
-let active: Kernels = { ...referenceKernels, ...registry.get(activeName) };
+let active: Required<Kernels> = { ...referenceKernels, ...registry.get(activeName) };
 let threads = coreCount();
 setFastThreads(threads);
 
@@ -48,8 +48,8 @@ export function listBackends(): string[] {
   return [...registry.keys()];
 }
 
-/** The kernels of the active backend. */
-export function kernels(): Kernels {
+/** The kernels of the active backend (all of them: the reference fills what a backend leaves out). */
+export function kernels(): Required<Kernels> {
   return active;
 }
 

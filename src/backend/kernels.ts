@@ -43,6 +43,26 @@ export interface Conv2dArgs {
   padMode: "zeros" | "circular";
 }
 
+/** Geometry of 2-D max pooling on NCHW input (padding never wins a window). */
+export interface Pool2dArgs {
+  batch: number;
+  channels: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  ho: number;
+  wo: number;
+  strideH: number;
+  strideW: number;
+  padH: number;
+  padW: number;
+}
+
+/**
+ * Kernels marked optional were added later; a backend may leave them out, and `kernels()` always
+ * returns every kernel (the reference fills the gaps), typed as Required<Kernels>.
+ */
 export interface Kernels {
   /** C[b,i,j] (+)= Σ_k A[b,i,k] · B[b,k,j] */
   matmul(a: TypedArray, b: TypedArray, c: TypedArray, args: MatmulArgs): void;
@@ -52,4 +72,11 @@ export interface Kernels {
   conv2dBackwardInput(gy: TypedArray, w: TypedArray, gx: TypedArray, args: Conv2dArgs): void;
   /** W.grad[c,c',di,dj] += y.grad[b,c,i,j] · x[b,c',s·i+di−p, s·j+dj−p]  (adds into gw) */
   conv2dBackwardWeight(gy: TypedArray, x: TypedArray, gw: TypedArray, args: Conv2dArgs): void;
+  /**
+   * y[b,c,i,j] = max_{di,dj} x[b,c,s·i+di−p, s·j+dj−p], and argmax[b,c,i,j] = the flat index into x
+   * of that maximum (the first on ties; a NaN wins and ends its window).
+   */
+  maxPool2dForward?(x: TypedArray, y: TypedArray, argmax: Int32Array, args: Pool2dArgs): void;
+  /** x.grad[argmax[o]] += y.grad[o]  (adds into gx) */
+  maxPool2dBackward?(gy: TypedArray, argmax: Int32Array, gx: TypedArray): void;
 }

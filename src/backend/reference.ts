@@ -3,7 +3,7 @@
  * right; fast kernels are tested against these.
  */
 import type { TypedArray } from "../dtype.js";
-import type { Conv2dArgs, Kernels, MatmulArgs } from "./kernels.js";
+import type { Conv2dArgs, Kernels, MatmulArgs, Pool2dArgs } from "./kernels.js";
 
 export function matmulReference(a: TypedArray, b: TypedArray, c: TypedArray, p: MatmulArgs): void {
   const { batch, m, n, k, transA, transB, strideA, strideB, accumulate } = p;
@@ -101,9 +101,45 @@ export function conv2dBackwardWeightReference(gy: TypedArray, x: TypedArray, gw:
         }
 }
 
-export const referenceKernels: Kernels = {
+export function maxPool2dForwardReference(x: TypedArray, y: TypedArray, argmax: Int32Array, p: Pool2dArgs): void {
+  const { batch, channels, h, w, kh, kw, ho, wo, strideH, strideW, padH, padW } = p;
+  for (let bc = 0; bc < batch * channels; bc++)
+    for (let i = 0; i < ho; i++)
+      for (let j = 0; j < wo; j++) {
+        // y[b,c,i,j] = max_{di,dj} x[b,c,s·i+di−p, s·j+dj−p]   (first maximum; a NaN wins)
+        let best = -Infinity;
+        let at = -1;
+        for (let di = 0; di < kh && !Number.isNaN(best); di++) {
+          const r = strideH * i + di - padH;
+          if (r < 0 || r >= h) continue;
+          for (let dj = 0; dj < kw; dj++) {
+            const q = strideW * j + dj - padW;
+            if (q < 0 || q >= w) continue;
+            const k = (bc * h + r) * w + q;
+            const v = x[k]!;
+            if (v > best || at < 0 || Number.isNaN(v)) {
+              best = v;
+              at = k;
+              if (Number.isNaN(v)) break;
+            }
+          }
+        }
+        const o = (bc * ho + i) * wo + j;
+        y[o] = best;
+        argmax[o] = at;
+      }
+}
+
+export function maxPool2dBackwardReference(gy: TypedArray, argmax: Int32Array, gx: TypedArray): void {
+  // x.grad[argmax[o]] += y.grad[o]
+  for (let o = 0; o < gy.length; o++) gx[argmax[o]!] = gx[argmax[o]!]! + gy[o]!;
+}
+
+export const referenceKernels: Required<Kernels> = {
   matmul: matmulReference,
   conv2dForward: conv2dForwardReference,
   conv2dBackwardInput: conv2dBackwardInputReference,
   conv2dBackwardWeight: conv2dBackwardWeightReference,
+  maxPool2dForward: maxPool2dForwardReference,
+  maxPool2dBackward: maxPool2dBackwardReference,
 };

@@ -5,6 +5,7 @@
 import type { Kernels } from "../kernels.js";
 import { fastConv2dBackwardInput, fastConv2dBackwardWeight, fastConv2dForward } from "./conv.js";
 import { fastMatmul } from "./matmul.js";
+import { fastMaxPool2dBackward, fastMaxPool2dForward } from "./maxpool.js";
 
 export { fastInfo, setFastThreads } from "./context.js";
 export { coreCount } from "./platform.js";
@@ -14,4 +15,6 @@ export const fastKernels: Partial<Kernels> = {
   conv2dForward: fastConv2dForward,
   conv2dBackwardInput: fastConv2dBackwardInput,
   conv2dBackwardWeight: fastConv2dBackwardWeight,
+  maxPool2dForward: fastMaxPool2dForward,
+  maxPool2dBackward: fastMaxPool2dBackward,
 };
