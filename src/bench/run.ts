@@ -28,6 +28,8 @@ export interface WorkloadResult {
 
 export interface BenchReport {
   threads: number;
+  /** The machine's 1-minute load average before and after the run (other processes skew timings). */
+  load: [number, number] | null;
   relaxedSimd: boolean;
   quick: boolean;
   workloads: WorkloadResult[];
@@ -71,8 +73,20 @@ interface Contender {
   repeat: boolean;
 }
 
+/** The 1-minute load average where the platform reports one (Node: os.loadavg). */
+async function loadAverage(): Promise<number | null> {
+  try {
+    const os = await import("node:os");
+    const [one] = os.loadavg();
+    return one === undefined ? null : Math.round(one * 100) / 100;
+  } catch {
+    return null;
+  }
+}
+
 export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
   if (o.threads !== undefined) setThreads(o.threads);
+  const loadBefore = await loadAverage();
   const peers = [new TfjsPeer("cpu"), new TfjsPeer("wasm")];
   const results: WorkloadResult[] = [];
   for (const w of selected(o)) {
@@ -125,5 +139,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
     }
     results.push(result);
   }
-  return { threads: getThreads(), relaxedSimd: fastInfo().relaxedSimd, quick: !!o.quick, workloads: results };
+  const loadAfter = await loadAverage();
+  const load: [number, number] | null = loadBefore === null || loadAfter === null ? null : [loadBefore, loadAfter];
+  return { threads: getThreads(), load, relaxedSimd: fastInfo().relaxedSimd, quick: !!o.quick, workloads: results };
 }

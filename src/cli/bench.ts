@@ -31,7 +31,8 @@ function render(report: BenchReport): string {
     peerCell(w.peers["tfjs-wasm"]),
   ]);
   const lines = [
-    `fundl bench — ${report.threads} thread(s), ${report.relaxedSimd ? "relaxed-SIMD FMA" : "plain SIMD"}${report.quick ? ", --quick" : ""}; medians; (N×) = peer time / fundl time`,
+    `fundl bench — ${report.threads} thread(s), ${report.relaxedSimd ? "relaxed-SIMD FMA" : "plain SIMD"}${report.quick ? ", --quick" : ""}; medians; (N×) = peer time / fundl time` +
+      (report.load ? `; load average ${report.load[0]} → ${report.load[1]}` : ""),
     "",
     table(["workload", "fundl", "range ms", "GFLOP/s", "tfjs-cpu", "tfjs-wasm"], rows),
   ];
@@ -49,6 +50,7 @@ function render(report: BenchReport): string {
 function jsonReport(r: BenchReport): unknown {
   return {
     threads: r.threads,
+    load: r.load,
     relaxedSimd: r.relaxedSimd,
     quick: r.quick,
     workloads: r.workloads.map((w) => ({
