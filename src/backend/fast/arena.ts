@@ -5,6 +5,9 @@
  */
 import type { WasmRuntime } from "./wasm.js";
 
+/** Thrown when a call needs more than the kernel module's memory limit (callers fall back to the reference). */
+export class ArenaFull extends Error {}
+
 /** Bytes below this offset are left alone (AssemblyScript's statics live at the bottom). */
 const BASE = 64 * 1024;
 const PAGE = 64 * 1024;
@@ -71,7 +74,11 @@ export class Arena {
     try {
       this.rt.memory.grow(Math.max(need, Math.ceil(have / PAGE / 4)));
     } catch {
-      this.rt.memory.grow(need); // near the limit: grow by exactly what is needed (throws past it)
+      try {
+        this.rt.memory.grow(need); // near the limit: grow by exactly what is needed
+      } catch {
+        throw new ArenaFull(`fundl: a kernel call needs ${Math.ceil(end / 2 ** 20)} MiB of WebAssembly memory, over its limit`);
+      }
     }
   }
 }

@@ -6,7 +6,7 @@
 import type { TypedArray } from "../../dtype.js";
 import type { Conv2dArgs } from "../kernels.js";
 import { conv2dBackwardInputReference, conv2dBackwardWeightReference, conv2dForwardReference } from "../reference.js";
-import type { Arena } from "./arena.js";
+import { ArenaFull, type Arena } from "./arena.js";
 import { chunkCount, fastContext, splitRange, threadsFor, type FastContext } from "./context.js";
 
 const MIN_WASM_WORK = 4096;
@@ -16,11 +16,20 @@ function allF32(...xs: TypedArray[]): boolean {
   return xs.every((x) => x instanceof Float32Array);
 }
 
-/** The context when this call should run in wasm, else null (float64 data or a tiny problem). */
-function contextFor(p: Conv2dArgs, ...xs: TypedArray[]): FastContext | null {
+/**
+ * Run `inWasm` when the call suits the kernel module (float32, not tiny, memory to spare), else
+ * `reference`: float64 data, tiny problems and calls too large for the module's memory.
+ */
+function dispatch(p: Conv2dArgs, arrays: TypedArray[], inWasm: (ctx: FastContext) => void, reference: () => void): void {
   const work = p.batch * p.cout * p.ho * p.wo * p.cin * p.kh * p.kw;
-  if (!allF32(...xs) || work < MIN_WASM_WORK) return null;
-  return fastContext();
+  const ctx = allF32(...arrays) && work >= MIN_WASM_WORK ? fastContext() : null;
+  if (!ctx) return reference();
+  try {
+    inWasm(ctx);
+  } catch (err) {
+    if (!(err instanceof ArenaFull)) throw err;
+    reference();
+  }
 }
 
 /** Write the geometry block that the wasm conv entry points read (field order of asm/geometry.ts). */
@@ -49,14 +58,16 @@ function isPointwise(p: Conv2dArgs): boolean {
 
 /** y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] */
 export function fastConv2dForward(x: TypedArray, w: TypedArray, y: TypedArray, p: Conv2dArgs): void {
-  const ctx = contextFor(p, x, w, y);
-  if (!ctx) return conv2dForwardReference(x, w, y, p);
+  dispatch(p, [x, w, y], (ctx) => forwardInWasm(ctx, x as Float32Array, w as Float32Array, y as Float32Array, p), () => conv2dForwardReference(x, w, y, p));
+}
+
+function forwardInWasm(ctx: FastContext, x: Float32Array, w: Float32Array, y: Float32Array, p: Conv2dArgs): void {
   const { arena, pool } = ctx;
   arena.reset();
   const geo = putGeometry(arena, p);
-  const px = arena.put(x as Float32Array);
-  const pw = arena.put(w as Float32Array);
-  const yView = (y as Float32Array).subarray(0, p.batch * p.cout * p.ho * p.wo);
+  const px = arena.put(x);
+  const pw = arena.put(w);
+  const yView = y.subarray(0, p.batch * p.cout * p.ho * p.wo);
   const py = arena.alloc(yView.length * 4);
   const nt = threadsFor(ctx, flops(p));
   const [scratch, stride] = threadScratch(ctx, geo);
@@ -68,14 +79,16 @@ export function fastConv2dForward(x: TypedArray, w: TypedArray, y: TypedArray, p
 
 /** x.grad[b,c',s·i+di−p, s·j+dj−p] += y.grad[b,c,i,j] · W[c,c',di,dj] */
 export function fastConv2dBackwardInput(gy: TypedArray, w: TypedArray, gx: TypedArray, p: Conv2dArgs): void {
-  const ctx = contextFor(p, gy, w, gx);
-  if (!ctx) return conv2dBackwardInputReference(gy, w, gx, p);
+  dispatch(p, [gy, w, gx], (ctx) => backwardInputInWasm(ctx, gy as Float32Array, w as Float32Array, gx as Float32Array, p), () => conv2dBackwardInputReference(gy, w, gx, p));
+}
+
+function backwardInputInWasm(ctx: FastContext, gy: Float32Array, w: Float32Array, gx: Float32Array, p: Conv2dArgs): void {
   const { arena, pool } = ctx;
   arena.reset();
   const geo = putGeometry(arena, p);
-  const pgy = arena.put(gy as Float32Array);
-  const pw = arena.put(w as Float32Array);
-  const gxView = (gx as Float32Array).subarray(0, p.batch * p.cin * p.h * p.w);
+  const pgy = arena.put(gy);
+  const pw = arena.put(w);
+  const gxView = gx.subarray(0, p.batch * p.cin * p.h * p.w);
   const pgx = arena.put(gxView);
   const nt = threadsFor(ctx, flops(p));
   const [scratch, stride] = threadScratch(ctx, geo);
@@ -87,15 +100,17 @@ export function fastConv2dBackwardInput(gy: TypedArray, w: TypedArray, gx: Typed
 
 /** W.grad[c,c',di,dj] += y.grad[b,c,i,j] · x[b,c',s·i+di−p, s·j+dj−p] */
 export function fastConv2dBackwardWeight(gy: TypedArray, x: TypedArray, gw: TypedArray, p: Conv2dArgs): void {
-  const ctx = contextFor(p, gy, x, gw);
-  if (!ctx) return conv2dBackwardWeightReference(gy, x, gw, p);
+  dispatch(p, [gy, x, gw], (ctx) => backwardWeightInWasm(ctx, gy as Float32Array, x as Float32Array, gw as Float32Array, p), () => conv2dBackwardWeightReference(gy, x, gw, p));
+}
+
+function backwardWeightInWasm(ctx: FastContext, gy: Float32Array, x: Float32Array, gw: Float32Array, p: Conv2dArgs): void {
   const { arena, pool } = ctx;
   arena.reset();
   const K = p.cin * p.kh * p.kw;
   const geo = putGeometry(arena, p);
-  const pgy = arena.put(gy as Float32Array);
-  const px = arena.put(x as Float32Array);
-  const gwView = (gw as Float32Array).subarray(0, p.cout * K);
+  const pgy = arena.put(gy);
+  const px = arena.put(x);
+  const gwView = gw.subarray(0, p.cout * K);
   const pgw = arena.put(gwView);
   const nt = threadsFor(ctx, flops(p));
   // threads take input channels (each unfolds only its own), or output channels when inputs are few

@@ -2,7 +2,8 @@
 import type { TypedArray } from "../../dtype.js";
 import type { MatmulArgs } from "../kernels.js";
 import { matmulReference } from "../reference.js";
-import { chunkCount, fastContext, splitRange, threadsFor } from "./context.js";
+import { ArenaFull } from "./arena.js";
+import { chunkCount, fastContext, splitRange, threadsFor, type FastContext } from "./context.js";
 import type { Task } from "./pool.js";
 
 /** Products smaller than this (m·n·k) stay in JavaScript: copying into wasm would cost more. */
@@ -26,17 +27,23 @@ function extent(batch: number, stride: number, size: number): number {
 }
 
 export function fastMatmul(a: TypedArray, b: TypedArray, c: TypedArray, p: MatmulArgs): void {
-  const { batch, m, n, k, transA, transB, strideA, strideB, accumulate } = p;
   const ctx = a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array ? fastContext() : null;
-  if (!ctx || m * n * k < MIN_WASM_WORK || batch === 0) {
-    matmulReference(a, b, c, p);
-    return;
+  if (!ctx || p.m * p.n * p.k < MIN_WASM_WORK || p.batch === 0) return matmulReference(a, b, c, p);
+  try {
+    wasmMatmul(ctx, a as Float32Array, b as Float32Array, c as Float32Array, p);
+  } catch (err) {
+    if (!(err instanceof ArenaFull)) throw err;
+    matmulReference(a, b, c, p); // too large for the kernel module's memory
   }
+}
+
+function wasmMatmul(ctx: FastContext, a: Float32Array, b: Float32Array, c: Float32Array, p: MatmulArgs): void {
+  const { batch, m, n, k, transA, transB, strideA, strideB, accumulate } = p;
   const { arena, pool } = ctx;
   arena.reset();
-  const pa = arena.put((a as Float32Array).subarray(0, extent(batch, strideA, m * k)));
-  const pb = arena.put((b as Float32Array).subarray(0, extent(batch, strideB, k * n)));
-  const cView = (c as Float32Array).subarray(0, batch * m * n);
+  const pa = arena.put(a.subarray(0, extent(batch, strideA, m * k)));
+  const pb = arena.put(b.subarray(0, extent(batch, strideB, k * n)));
+  const cView = c.subarray(0, batch * m * n);
   const pc = accumulate ? arena.put(cView) : arena.alloc(cView.length * 4);
   const lda = transA ? m : k;
   const ldb = transB ? k : n;
