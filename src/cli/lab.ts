@@ -7,7 +7,7 @@ import { runLab } from "../lab/index.js";
 import { terminalReport } from "../lab/report.js";
 import { writeReport } from "../lab/write.js";
 import { printJsonLine } from "./output.js";
-import { progressBar } from "./progress.js";
+import cliProgress from "cli-progress";
 
 export interface LabCliOptions {
   only?: string;
@@ -18,16 +18,24 @@ export interface LabCliOptions {
 
 export async function runLabCommand(options: LabCliOptions): Promise<void> {
   const only = options.only?.split(",");
-  let bar: ReturnType<typeof progressBar> | null = null;
+  // the bar goes to standard error, and only to a terminal (or when FUNDL_PROGRESS=1), as for other verbs
+  const show = process.stderr.isTTY || process.env.FUNDL_PROGRESS === "1";
+  let bar: cliProgress.SingleBar | null = null;
   const result = await runLab({
     only,
     quick: options.quick,
     onProgress: (done, total, label) => {
-      bar ??= progressBar("lab", total, "{label}");
-      bar.update(done, { label });
+      if (!show) return;
+      if (!bar) {
+        bar = new cliProgress.SingleBar(
+          { format: "lab [{bar}] {value}/{total} {percentage}% {label}", stream: process.stderr, hideCursor: true, noTTYOutput: !process.stderr.isTTY, notTTYSchedule: 5000 },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(total, done, { label });
+      } else bar.update(done, { label });
     },
   });
-  (bar as ReturnType<typeof progressBar> | null)?.stop();
+  (bar as cliProgress.SingleBar | null)?.stop();
   const out = options.out ?? "lab-report";
   const written = await writeReport(result, out);
   const json = {

@@ -22,7 +22,7 @@ export function fmtUnc(u: number): string {
 }
 
 export function fmtMeasured(c: { measured: number | null; uncertainty: number }): string {
-  return c.uncertainty === 0 ? `${fmtNum(c.measured)} (exact)` : `${fmtNum(c.measured)} ± ${fmtUnc(c.uncertainty)}`;
+  return c.uncertainty === 0 ? fmtNum(c.measured) : `${fmtNum(c.measured)} ± ${fmtUnc(c.uncertainty)}`;
 }
 
 export function fmtParams(p: Params): string {

@@ -8,7 +8,7 @@
  * (x^0 is drawn N(0,1); dividing by its sample mean square removes that sampling noise).
  */
 import * as fl from "../index.js";
-import { Conv2d, ResidualBlock, ReLU, Sequential, Tanh, init as nnInit, type Module } from "../nn/index.js";
+import { Conv2d, ResidualBlock, ReLU, Sequential, Sigmoid, Tanh, init as nnInit, type Module } from "../nn/index.js";
 import { Generator } from "../random.js";
 import type { Claim, Measurement, PlotSpec, ProblemOutput } from "./claim.js";
 import type { LabContext, Problem } from "./problem.js";
@@ -32,7 +32,7 @@ interface Config {
 const FULL: Config = { B: 4, C: 8, N: 3, D: 16, L: 12, eps: 0.2, seeds: 32, cLayers: [1, 2, 4, 8, 16, 32], cD: 8, cSeeds: 128, eScales: [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6] };
 const QUICK: Config = { B: 2, C: 4, N: 3, D: 8, L: 6, eps: 0.2, seeds: 10, cLayers: [1, 4], cD: 8, cSeeds: 16, eScales: [1e-2, 1e-4, 1e-5, 1e-6] };
 
-type Act = "none" | "tanh" | "relu";
+type Act = "none" | "tanh" | "relu" | "sigmoid";
 
 /** L residual blocks x + act(Conv(W^ℓ, x)), circular padding, no bias, W^ℓ = std·(standard normals from `seed`). */
 function stack(L: number, C: number, N: number, std: number, seed: number, act: Act = "none"): ResidualBlock[] {
@@ -42,7 +42,7 @@ function stack(L: number, C: number, N: number, std: number, seed: number, act: 
     const conv = new Conv2d(C, C, N, { padding: "same", paddingMode: "circular", bias: false, dtype: "float64", generator: gen });
     const w = conv.weight.data;
     for (let i = 0; i < w.length; i++) w[i] = std * gen.normal();
-    const body: Module = act === "none" ? conv : new Sequential(conv, act === "relu" ? new ReLU() : new Tanh());
+    const body: Module = act === "none" ? conv : new Sequential(conv, act === "relu" ? new ReLU() : act === "tanh" ? new Tanh() : new Sigmoid());
     blocks.push(new ResidualBlock(body));
   }
   return blocks;
@@ -79,8 +79,7 @@ async function variances(ctx: LabContext, cfg: Config, claims: Claim[], plots: P
   const sw = Math.sqrt(eps / (N * N * C));
   const act: number[][] = Array.from({ length: L + 1 }, () => []);
   const grad: number[][] = Array.from({ length: L + 1 }, () => []);
-  const ratio0: number[] = [];
-  const ratioTop: number[] = [];
+  const ratios: number[][] = Array.from({ length: L }, () => []); // per seed σ²_{ℓ+1}/σ²_ℓ
   for (let s = 0; s < cfg.seeds; s++) {
     const blocks = stack(L, C, N, sw, 100 + s);
     const xs = forwardAll(blocks, input({ B, C }, D, 500 + s, true));
@@ -91,13 +90,12 @@ async function variances(ctx: LabContext, cfg: Config, claims: Claim[], plots: P
       act[l]!.push(meanSquare(xs[l]!) / m0);
       grad[l]!.push(meanSquare(xs[l]!.grad!) / gL);
     }
-    ratio0.push(meanSquare(xs[1]!) / m0);
-    ratioTop.push(meanSquare(xs[L]!) / meanSquare(xs[L - 1]!));
+    for (let l = 0; l < L; l++) ratios[l]!.push(meanSquare(xs[l + 1]!) / meanSquare(xs[l]!));
     if (s % Math.ceil(cfg.seeds / 4) === 0) await ctx.tick("P5 variances");
   }
   const params = { C, N, D, B, sigma_w: sw, seeds: cfg.seeds };
-  for (const [l, r] of [[0, ratio0], [L - 1, ratioTop]] as const) {
-    const m = meanSe(r);
+  for (const l of [Math.floor(L / 2), L - 1]) {
+    const m = meanSe(ratios[l]!);
     claims.push(
       makeClaim({
         id: `P5.a.l${l}`,
@@ -247,7 +245,7 @@ async function limit(ctx: LabContext, cfg: Config, claims: Claim[], plots: PlotS
   const x0 = input({ B, C }, D, 77);
   const g = fl.randn([B, C, D, D], { seed: 78, dtype: "float64" });
   const scales = cfg.eScales;
-  const acts: Act[] = ["none", "tanh", "relu"];
+  const acts: Act[] = ["none", "tanh", "relu", "sigmoid"];
   // closed forms at the limit: x^ℓ = x⁰ and x^{ℓ+1}.grad = x^L.grad for every ℓ
   const sum = swapSum(g, x0, N, null);
   const single = swapSum(g, x0, N, null, [0, 0, 0]);
@@ -259,6 +257,9 @@ async function limit(ctx: LabContext, cfg: Config, claims: Claim[], plots: PlotS
   });
   const across = (gs: ArrayLike<number>[]) => Math.max(...gs.slice(1).map((q) => relDiff(q, gs[0]!)));
   const reluAcross = across(reluLimit);
+  // with a sigmoid: σ(Conv(W,x)) → ½, so x^ℓ → x⁰ + ℓ/2, x^{ℓ+1}.grad → x^L.grad, and W^ℓ.grad → σ'(0)·Σ g·x^ℓ = ¼·Σ g·(x⁰ + ℓ/2)
+  const sigmoidLimit = dirs.map((_, l) => swapSum(g, fl.add(x0, l / 2), N, null).map((v) => v / 4));
+  const sigmoidAcross = across(sigmoidLimit);
 
   const q: Record<string, number[]> = {};
   const push = (k: string, v: number) => (q[k] ??= []).push(v);
@@ -322,7 +323,9 @@ async function limit(ctx: LabContext, cfg: Config, claims: Claim[], plots: PlotS
         corrected:
           act === "relu"
             ? { value: reluAcross, formula: "with a ReLU: W^ℓ.grad → Σ_{b,i,j} x^L.grad[b,c,i,j]·1[Conv(Ŵ^ℓ,x⁰)[b,c,i,j] > 0]·x⁰[b,c',i+Δi,j+Δj]: the mask depends on the direction Ŵ^ℓ, so layers differ" }
-            : null,
+            : act === "sigmoid"
+              ? { value: sigmoidAcross, formula: "with a sigmoid: σ(Conv) → ½ shifts x^ℓ → x⁰ + ℓ/2, so W^ℓ.grad → ¼·Σ_{b,i,j} x^L.grad[b,c,i,j]·(x⁰[b,c',i+Δi,j+Δj] + ℓ/2)" }
+              : null,
         note: "W^ℓ = σ_w·Ŵ^ℓ with fixed random directions Ŵ^ℓ; σ is the extrapolation error",
       }),
     );
@@ -354,7 +357,7 @@ async function limit(ctx: LabContext, cfg: Config, claims: Claim[], plots: PlotS
 export const p5: Problem = {
   id: "P5",
   title: "Residual initialisation",
-  steps: (quick) => 4 + (quick ? QUICK : FULL).cLayers.length + 3,
+  steps: (quick) => 4 + (quick ? QUICK : FULL).cLayers.length + 4,
   async run(ctx): Promise<ProblemOutput> {
     const cfg = ctx.quick ? QUICK : FULL;
     const claims: Claim[] = [];
@@ -368,7 +371,7 @@ export const p5: Problem = {
         `L residual blocks x ← x + Conv(W^ℓ, x) (nn.ResidualBlock around nn.Conv2d, C → C channels, N×N filter, "same" circular padding so that the image is a torus, no bias, float64), ` +
         `W^ℓ ∼ N(0, σ_w²) i.i.d., x⁰ ∼ N(0, 1). (a, b, d): B=${cfg.B}, C=${cfg.C}, N=${cfg.N}, D=${cfg.D}, L=${cfg.L}, N²Cσ_w² = ${cfg.eps}, ${cfg.seeds} seeds (new weights and input each); the gradient x^ℓ.grad comes from conv2d's backward with x^L.grad i.i.d. N(0,1). ` +
         `(c): the key's σ_w (nn.init.residualSigma), L ∈ {${cfg.cLayers.join(", ")}}, D=${cfg.cD}, ${cfg.cSeeds} seeds. ` +
-        `(e): W^ℓ = σ_w·Ŵ^ℓ for fixed directions Ŵ^ℓ, σ_w from ${cfg.eScales[0]} down to ${cfg.eScales[cfg.eScales.length - 1]}, B=2, C=4, N=3, D=8, L=4, without activation and with tanh or ReLU around the convolution; limits are extrapolated linearly from the two smallest σ_w. ` +
+        `(e): W^ℓ = σ_w·Ŵ^ℓ for fixed directions Ŵ^ℓ, σ_w from ${cfg.eScales[0]} down to ${cfg.eScales[cfg.eScales.length - 1]}, B=2, C=4, N=3, D=8, L=4, without activation and with tanh, ReLU or sigmoid around the convolution; limits are extrapolated linearly from the two smallest σ_w. ` +
         `Uncertainties are standard errors over seeds, except in (e).`,
       claims,
       measurements,

@@ -54,7 +54,7 @@ function runChains(
   example: (gen: Generator, x: Float64Array, row: number) => number,
   lossOf: (W: fl.Tensor, X: fl.Tensor, y: fl.Tensor) => fl.Tensor,
   sample: (w: Float64Array, row: number) => void,
-): void {
+): Balance {
   const init = new Float64Array(chains * dim);
   for (let r = 0; r < chains; r++) for (let k = 0; k < dim; k++) init[r * dim + k] = start[k]!;
   const W = fl.tensor(init, [chains, dim], { dtype: "float64", requiresGrad: true });
@@ -62,18 +62,57 @@ function runChains(
   const gen = new Generator(seed);
   const xs = new Float64Array(chains * dim);
   const ys = new Float64Array(chains);
+  const bal: Balance = { lhs: new Float64Array(chains), rhs: new Float64Array(chains), count: 0 };
   for (let t = 0; t < burn + steps; t++) {
     for (let r = 0; r < chains; r++) ys[r] = example(gen, xs.subarray(r * dim, (r + 1) * dim), r);
     const X = fl.tensor(xs.slice(), [chains, dim], { dtype: "float64" });
     const y = fl.tensor(ys.slice(), [chains], { dtype: "float64" });
     opt.zeroGrad();
     lossOf(W, X, y).backward(); // Σ over chains: each row's gradient is its own chain's ĝ
+    if (t >= burn) {
+      // (b) at stationarity: Φᵀĝ against (η/2)‖ĝ‖², with Φ = w − w* before the step
+      const w = W.data;
+      const g = W.grad!.data;
+      for (let r = 0; r < chains; r++) {
+        let a = 0;
+        let b = 0;
+        for (let k = 0; k < dim; k++) (a += (w[r * dim + k]! - start[k]!) * g[r * dim + k]!), (b += g[r * dim + k]! ** 2);
+        bal.lhs[r] += a;
+        bal.rhs[r] += (eta / 2) * b;
+      }
+      bal.count++;
+    }
     opt.step();
     if (t >= burn && (t - burn) % every === 0) {
       const w = W.data as Float64Array;
       for (let r = 0; r < chains; r++) sample(w.subarray(r * dim, (r + 1) * dim), r);
     }
   }
+  return bal;
+}
+
+/** Per-chain sums of Φᵀĝ and (η/2)‖ĝ‖² over the stationary steps. */
+interface Balance {
+  lhs: Float64Array;
+  rhs: Float64Array;
+  count: number;
+}
+
+/** The key's (b): E[Φᵀĝ] = (η/2)E‖ĝ‖² at stationarity, as the ratio of the two sides (chains give the standard error). */
+function balanceClaim(model: string, eta: number, bal: Balance, params: Record<string, number>): Claim {
+  const A = bal.rhs.reduce((s, v) => s + v, 0) / (bal.rhs.length * bal.count);
+  const diffs = Array.from(bal.lhs, (v, r) => (v - bal.rhs[r]!) / bal.count);
+  const d = meanSe(diffs);
+  return makeClaim({
+    id: `P6.b.${model}.eta${eta}`,
+    statement: `(b) ${model} regression at stationarity: E[Φᵀĝ] / ((η/2)·E‖ĝ‖²) = 1`,
+    params: { eta, ...params },
+    key: 1,
+    measured: 1 + d.mean / A,
+    uncertainty: d.se / A,
+    test: { kind: "statistical" },
+    note: "an exact consequence of stationarity for any loss and any η (no Taylor expansion), measured on every step after burn-in",
+  });
 }
 
 /** Per-chain time averages → mean and standard error over the independent chains. */
@@ -107,7 +146,7 @@ function limitClaim(model: string, points: { x: number; y: number; lo: number; h
   });
 }
 
-async function linear(ctx: LabContext, cfg: Config, claims: Claim[], plots: PlotSpec[]): Promise<void> {
+async function linear(ctx: LabContext, cfg: Config, claims: Claim[], plots: PlotSpec[], balances: Claim[]): Promise<void> {
   const d = D_LIN;
   const s2 = NOISE * NOISE;
   const wStar = Array.from({ length: d }, (_, k) => Math.cos(k)); // any optimum will do
@@ -119,7 +158,7 @@ async function linear(ctx: LabContext, cfg: Config, claims: Claim[], plots: Plot
     const steps = Math.ceil(cfg.window * tau);
     const sums = new Float64Array(cfg.chains);
     const counts = new Float64Array(cfg.chains);
-    runChains(
+    const bal = runChains(
       d, wStar, cfg.chains, eta, burn, steps, 1, 6000 + i,
       (gen, x) => {
         let y = NOISE * gen.normal();
@@ -135,6 +174,7 @@ async function linear(ctx: LabContext, cfg: Config, claims: Claim[], plots: Plot
         counts[r]++;
       },
     );
+    balances.push(balanceClaim("linear", eta, bal, { d }));
     const m = chainAverages(sums, counts);
     const exact = (eta * d * s2) / (2 * (2 - eta * (d + 2)));
     measured.push({ x: eta, y: m.mean, lo: m.mean - m.se, hi: m.mean + m.se });
@@ -176,7 +216,7 @@ function dense(etas: number[]): number[] {
   return Array.from({ length: 30 }, (_, i) => Math.exp(lo + ((hi - lo) * i) / 29));
 }
 
-async function logistic(ctx: LabContext, cfg: Config, claims: Claim[], plots: PlotSpec[], measurements: Measurement[]): Promise<void> {
+async function logistic(ctx: LabContext, cfg: Config, claims: Claim[], plots: PlotSpec[], measurements: Measurement[], balances: Claim[]): Promise<void> {
   const wStar = W_LOG;
   const d = wStar.length;
   const c = Math.hypot(...wStar);
@@ -210,7 +250,7 @@ async function logistic(ctx: LabContext, cfg: Config, claims: Claim[], plots: Pl
     const every = Math.max(1, Math.floor(tau / 4));
     const sums = new Float64Array(cfg.chains);
     const counts = new Float64Array(cfg.chains);
-    runChains(
+    const bal = runChains(
       d, wStar, cfg.chains, eta, burn, steps, every, 7000 + i,
       (gen, x) => {
         let z = 0;
@@ -226,6 +266,7 @@ async function logistic(ctx: LabContext, cfg: Config, claims: Claim[], plots: Pl
         counts[r]++;
       },
     );
+    balances.push(balanceClaim("logistic", eta, bal, { d }));
     const m = chainAverages(sums, counts);
     measured.push({ x: eta, y: m.mean, lo: m.mean - m.se, hi: m.mean + m.se });
     claims.push(
@@ -268,13 +309,15 @@ export const p6: Problem = {
     const claims: Claim[] = [];
     const plots: PlotSpec[] = [];
     const measurements: Measurement[] = [];
-    await linear(ctx, cfg, claims, plots);
-    await logistic(ctx, cfg, claims, plots, measurements);
+    const balances: Claim[] = [];
+    await linear(ctx, cfg, claims, plots, balances);
+    await logistic(ctx, cfg, claims, plots, measurements, balances);
+    claims.unshift(...balances);
     return {
       setup:
         `SGD with batch size 1 (fl.optim.SGD, no momentum), ${cfg.chains} independent chains held as the rows of one parameter tensor (the summed loss gives each row its own chain's gradient), started at the optimum. ` +
         `After a burn-in of ${cfg.burnIn} relaxation times of E‖Φ‖² the loss gap is averaged over ${cfg.window} relaxation times per chain; the uncertainty is the standard error over chains. ` +
-        `Linear regression: d = ${D_LIN}, x ∼ N(0, I), noise variance ${NOISE * NOISE}; its population gap is ½‖w − w*‖² exactly. ` +
+        `(b) is checked on every stationary step: Φᵀĝ and (η/2)‖ĝ‖² with Φ = w − w* before the update. Linear regression: d = ${D_LIN}, x ∼ N(0, I), noise variance ${NOISE * NOISE}; its population gap is ½‖w − w*‖² exactly. ` +
         `Logistic regression (non-quadratic): d = ${W_LOG.length}, w* = (${W_LOG.join(", ")}), y ∼ Bernoulli(σ(w*·x)); the population loss is evaluated by Gaussian quadrature.`,
       claims,
       measurements,

@@ -49,7 +49,7 @@ const HEADER = ["id", "setting", "key", "measured ± σ", "verdict", "corrected 
 export function problemText(p: ProblemResult): string {
   const out: string[] = [`${p.id} — ${p.title}  (${p.seconds.toFixed(1)} s)`];
   for (const g of groupByStatement(p.claims)) {
-    out.push("", `  ${g.statement}`);
+    out.push("", `  ${g.statement}`, `  criterion: ${g.claims[0]!.criterion}`);
     out.push(indent(table(HEADER, g.claims.map(claimRow)), 4));
     const formulas = [...new Set(g.claims.filter((c) => c.correctedFormula).map((c) => c.correctedFormula!))];
     for (const f of formulas) out.push(`    corrected: ${f}`);
