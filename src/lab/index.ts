@@ -18,7 +18,8 @@ export type { Claim, LabResult, LabSummary, Measurement, PlotSpec, ProblemResult
 export type { LabContext, Problem } from "./problem.js";
 export { makeClaim, judge, describeTest, SIGMAS } from "./verdict.js";
 export type { Test, ClaimInput } from "./verdict.js";
-export { summarize, summaryLine, terminalReport, problemText, markdownReport, htmlReport } from "./report.js";
+export { summarize, summaryLine, terminalReport, problemText, markdownReport, htmlReport, errata } from "./report.js";
+export type { Erratum } from "./report.js";
 export { renderSvg, vegaLiteSpec } from "./plots.js";
 export { meanSe, quadrature, maxAbsDiff, relDiff } from "./stats.js";
 

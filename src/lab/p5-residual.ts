@@ -29,8 +29,8 @@ interface Config {
   cSeeds: number;
   eScales: number[];
 }
-const FULL: Config = { B: 4, C: 8, N: 3, D: 16, L: 12, eps: 0.2, seeds: 32, cLayers: [1, 2, 4, 8, 16, 32], cD: 8, cSeeds: 128, eScales: [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6] };
-const QUICK: Config = { B: 2, C: 4, N: 3, D: 8, L: 6, eps: 0.2, seeds: 10, cLayers: [1, 4], cD: 8, cSeeds: 16, eScales: [1e-2, 1e-4, 1e-5, 1e-6] };
+const FULL: Config = { B: 4, C: 8, N: 3, D: 16, L: 12, eps: 0.2, seeds: 64, cLayers: [1, 2, 4, 8, 16, 32], cD: 8, cSeeds: 128, eScales: [1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6] };
+const QUICK: Config = { B: 2, C: 4, N: 3, D: 8, L: 6, eps: 0.2, seeds: 40, cLayers: [1, 4], cD: 8, cSeeds: 16, eScales: [1e-2, 1e-4, 1e-5, 1e-6] };
 
 type Act = "none" | "tanh" | "relu" | "sigmoid";
 

@@ -39,6 +39,41 @@ export function summaryLine(r: LabResult): string {
   return line;
 }
 
+export interface Erratum {
+  problem: string;
+  statement: string;
+  settings: number;
+  disagree: number;
+  /** Corrected forms given for the disagreeing settings, and how many of those the measurement agrees with. */
+  formulas: string[];
+  correctedAgrees: number;
+}
+
+/** Every statement that disagrees with the measurement at one or more settings, with its correction. */
+export function errata(problems: readonly ProblemResult[]): Erratum[] {
+  const out: Erratum[] = [];
+  for (const p of problems) {
+    for (const g of groupByStatement(p.claims)) {
+      const bad = g.claims.filter((c) => c.verdict === "disagrees");
+      if (!bad.length) continue;
+      out.push({
+        problem: p.id,
+        statement: g.statement,
+        settings: g.claims.length,
+        disagree: bad.length,
+        formulas: [...new Set(bad.filter((c) => c.correctedFormula).map((c) => c.correctedFormula!))],
+        correctedAgrees: bad.filter((c) => c.correctedVerdict === "agrees").length,
+      });
+    }
+  }
+  return out;
+}
+
+function erratumLine(e: Erratum): string {
+  const fix = e.formulas.length ? `corrected: ${e.formulas.join("; ")} — the measurement agrees with it at ${e.correctedAgrees} of ${e.disagree}` : "no corrected closed form given";
+  return `${e.problem} ${e.statement}: disagrees at ${e.disagree} of ${e.settings} settings; ${fix}`;
+}
+
 function claimRow(c: Claim): string[] {
   return [c.id, fmtParams(c.params), fmtNum(c.key), fmtMeasured(c), c.verdict, correctedCell(c)];
 }
@@ -85,6 +120,12 @@ export function terminalReport(r: LabResult): string {
   for (const p of r.problems) out.push(problemText(p), "");
   for (const u of r.unavailable) out.push(`${u.id} — ${u.title}: not available: ${u.reason}`, "");
   for (const u of r.failed) out.push(`${u.id} — ${u.title}: FAILED: ${u.reason}`, "");
+  const errs = errata(r.problems);
+  if (errs.length) {
+    out.push("Where the key disagrees with the measurements:");
+    for (const e of errs) out.push(`  - ${erratumLine(e)}`);
+    out.push("");
+  }
   out.push(summaryLine(r));
   return out.join("\n");
 }
@@ -125,6 +166,11 @@ export function markdownReport(r: LabResult, plotFiles: Record<string, string>):
   );
   for (const u of r.unavailable) out.push(`- **${u.id} ${u.title}: not available** — ${u.reason}`);
   for (const u of r.failed) out.push(`- **${u.id} ${u.title}: failed** — ${u.reason}`);
+  const errs = errata(r.problems);
+  if (errs.length) {
+    out.push("", "**Where the key disagrees with the measurements:**", "");
+    for (const e of errs) out.push(`- ${erratumLine(e)}`);
+  }
   for (const p of r.problems) {
     out.push("", `## ${p.id} — ${p.title}`, "", p.setup, "");
     for (const g of groupByStatement(p.claims)) {
@@ -192,6 +238,8 @@ export function htmlReport(r: LabResult, svgs: Record<string, string>): string {
     for (const u of r.failed) out.push(`<li><b>${esc(u.id)} ${esc(u.title)}: failed</b> — ${esc(u.reason)}</li>`);
     out.push("</ul>");
   }
+  const errs = errata(r.problems);
+  if (errs.length) out.push("<p><b>Where the key disagrees with the measurements:</b></p>", `<ul class="note">${errs.map((e) => `<li>${esc(erratumLine(e))}</li>`).join("")}</ul>`);
   for (const p of r.problems) {
     out.push(`<h2 id="${esc(p.id)}">${esc(p.id)} — ${esc(p.title)}</h2>`, `<p>${esc(p.setup)}</p>`);
     for (const g of groupByStatement(p.claims)) {
