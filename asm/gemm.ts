@@ -2,6 +2,7 @@
 // Blocks of op(A) and op(B) are packed into strips of MR rows / NR columns so that the 6×8 micro-kernel
 // reads both operands sequentially; partial strips are zero-padded, and only the store is clipped.
 import { madd } from "./simd";
+import { storeTransposed4x4 } from "./transpose";
 
 const MR: i32 = 6;
 const NR: i32 = 8;
@@ -21,23 +22,76 @@ export function gemmScratchBytes(): i32 {
 }
 
 function packA(a: usize, lda: i32, transA: bool, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
+  const ldaBytes = <usize>lda << 2;
   for (let s = 0; s < mc; s += MR) {
     const rows = min(MR, mc - s);
     const strip = dst + (<usize>(s * kc) << 2);
-    if (rows < MR) memory.fill(strip, 0, <usize>(MR * kc) << 2);
+    if (rows == MR && transA) {
+      // Ap[s][p][0..6) = A[p0+p, i0+s .. i0+s+6)   (A stored k×m: six contiguous floats per step)
+      const src = a + (<usize>(p0 * lda + i0 + s) << 2);
+      for (let p = 0; p < kc; p++) {
+        const q = src + <usize>p * ldaBytes;
+        const d = strip + (<usize>(p * MR) << 2);
+        v128.store(d, v128.load(q));
+        store<f64>(d + 16, load<f64>(q + 16));
+      }
+      continue;
+    }
+    if (rows == MR) {
+      packStripRows(a + (<usize>((i0 + s) * lda + p0) << 2), ldaBytes, kc, strip);
+      continue;
+    }
+    memory.fill(strip, 0, <usize>(MR * kc) << 2);
     for (let r = 0; r < rows; r++) {
       const i = i0 + s + r;
-      if (transA) {
-        // Ap[s][p][r] = A[p0+p, i]   (A stored k×m)
-        for (let p = 0; p < kc; p++)
-          store<f32>(strip + (<usize>(p * MR + r) << 2), load<f32>(a + (<usize>((p0 + p) * lda + i) << 2)));
-      } else {
-        // Ap[s][p][r] = A[i, p0+p]   (A stored m×k)
-        const row = a + (<usize>(i * lda + p0) << 2);
-        for (let p = 0; p < kc; p++)
-          store<f32>(strip + (<usize>(p * MR + r) << 2), load<f32>(row + (<usize>p << 2)));
+      // Ap[s][p][r] = A[i, p0+p]   (or A[p0+p, i] when A is stored k×m)
+      for (let p = 0; p < kc; p++) {
+        const v = transA ? load<f32>(a + (<usize>((p0 + p) * lda + i) << 2)) : load<f32>(a + (<usize>(i * lda + p0 + p) << 2));
+        store<f32>(strip + (<usize>(p * MR + r) << 2), v);
       }
     }
+  }
+}
+
+/**
+ * Ap[p][r] = A[r, p]   for r < 6, p < kc, where row r of A starts at src + r·rowBytes
+ * (a full strip of an untransposed A: four k-steps at a time, rows 0–3 as a 4×4 transpose).
+ */
+function packStripRows(src: usize, rowBytes: usize, kc: i32, dst: usize): void {
+  let p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    const s = src + (<usize>p << 2);
+    const d = dst + (<usize>(p * MR) << 2);
+    storeTransposed4x4(v128.load(s), v128.load(s + rowBytes), v128.load(s + 2 * rowBytes), v128.load(s + 3 * rowBytes), d, MR * 4);
+    const r4 = v128.load(s + 4 * rowBytes);
+    const r5 = v128.load(s + 5 * rowBytes);
+    const lo = i32x4.shuffle(r4, r5, 0, 4, 1, 5); // r4[0] r5[0] r4[1] r5[1]
+    const hi = i32x4.shuffle(r4, r5, 2, 6, 3, 7); // r4[2] r5[2] r4[3] r5[3]
+    v128.store64_lane(d + 16, lo, 0);
+    v128.store64_lane(d + 16 + MR * 4, lo, 1);
+    v128.store64_lane(d + 16 + 2 * MR * 4, hi, 0);
+    v128.store64_lane(d + 16 + 3 * MR * 4, hi, 1);
+  }
+  for (; p < kc; p++) {
+    for (let r = 0; r < MR; r++) store<f32>(dst + (<usize>(p * MR + r) << 2), load<f32>(src + <usize>r * rowBytes + (<usize>p << 2)));
+  }
+}
+
+/**
+ * Bp[p][c] = B[c, p]   for c < 8, p < kc, where row c of B starts at src + c·rowBytes
+ * (a full strip of a transposed B: four k-steps at a time as two 4×4 transposes).
+ */
+function packStripTransposed(src: usize, rowBytes: usize, kc: i32, dst: usize): void {
+  let p = 0;
+  for (; p + 4 <= kc; p += 4) {
+    const s = src + (<usize>p << 2);
+    const d = dst + (<usize>(p * NR) << 2);
+    storeTransposed4x4(v128.load(s), v128.load(s + rowBytes), v128.load(s + 2 * rowBytes), v128.load(s + 3 * rowBytes), d, NR * 4);
+    const s4 = s + 4 * rowBytes;
+    storeTransposed4x4(v128.load(s4), v128.load(s4 + rowBytes), v128.load(s4 + 2 * rowBytes), v128.load(s4 + 3 * rowBytes), d + 16, NR * 4);
+  }
+  for (; p < kc; p++) {
+    for (let c = 0; c < NR; c++) store<f32>(dst + (<usize>(p * NR + c) << 2), load<f32>(src + <usize>c * rowBytes + (<usize>p << 2)));
   }
 }
 
@@ -53,6 +107,10 @@ function packB(b: usize, ldb: i32, transB: bool, p0: i32, kc: i32, j0: i32, nc: 
         v128.store(d, v128.load(src));
         v128.store(d, v128.load(src, 16), 16);
       }
+      continue;
+    }
+    if (transB && cols == NR) {
+      packStripTransposed(b + (<usize>((j0 + t) * ldb + p0) << 2), <usize>ldb << 2, kc, strip);
       continue;
     }
     if (cols < NR) memory.fill(strip, 0, <usize>(NR * kc) << 2);
