@@ -6,39 +6,12 @@
  */
 import * as fl from "../index.js";
 import type { Checkpoint } from "../io/checkpoint.js";
+import type { MnistWidths } from "../models/mnist.js";
 import { printJsonLine } from "./output.js";
 import { progressBar } from "./progress.js";
 import type { TrainOptions } from "./train.js";
 
-/** Channel and unit counts of the CNN (defaults: conv 1→32, conv 32→64, dense 3136→128→10). */
-export interface MnistWidths {
-  c1: number;
-  c2: number;
-  hidden: number;
-}
-
-export const MNIST_DEFAULTS = { epochs: 6, batch: 64, lr: 2e-3, seed: 0, widths: { c1: 32, c2: 64, hidden: 128 } as MnistWidths };
-
-/**
- * conv3×3 1→c1 (same), ReLU, maxpool 2, conv3×3 c1→c2 (same), ReLU, maxpool 2, flatten,
- * dense c2·7·7→hidden, ReLU, dense hidden→10. PyTorch's layer names: 0.weight, 3.weight, 7.weight, 9.weight.
- */
-export function mnistCnn(seed: number, widths: MnistWidths = MNIST_DEFAULTS.widths): fl.nn.Sequential {
-  const generator = new fl.Generator(seed);
-  const { c1, c2, hidden } = widths;
-  return new fl.nn.Sequential(
-    new fl.nn.Conv2d(1, c1, 3, { padding: 1, generator }),
-    new fl.nn.ReLU(),
-    new fl.nn.MaxPool2d(2),
-    new fl.nn.Conv2d(c1, c2, 3, { padding: 1, generator }),
-    new fl.nn.ReLU(),
-    new fl.nn.MaxPool2d(2),
-    new fl.nn.Flatten(),
-    new fl.nn.Linear(c2 * 7 * 7, hidden, { generator }),
-    new fl.nn.ReLU(),
-    new fl.nn.Linear(hidden, 10, { generator }),
-  );
-}
+export const MNIST_DEFAULTS = { epochs: 6, batch: 64, lr: 2e-3, seed: 0, augment: 2, widths: { ...fl.models.MNIST_WIDTHS } as MnistWidths };
 
 export interface MnistRunOptions {
   epochs?: number;
@@ -51,6 +24,10 @@ export interface MnistRunOptions {
   trainLimit?: number;
   testLimit?: number;
   widths?: MnistWidths;
+  /** Standardize pixels inside the model (default true). */
+  standardize?: boolean;
+  /** Shift training images by up to this many pixels (default 2; 0 turns augmentation off). */
+  augment?: number;
   /** Report per-epoch results (the CLI prints them). */
   onEpoch?: (r: EpochResult) => void;
   /** Called after every optimiser step (tests use it to inject a fault). */
@@ -85,6 +62,8 @@ interface Settings {
   lr: number;
   seed: number;
   widths: MnistWidths;
+  augment: number;
+  standardize: boolean;
   trainLimit: number | null;
   testLimit: number | null;
 }
@@ -119,7 +98,7 @@ export async function trainMnist(options: MnistRunOptions = {}): Promise<MnistRe
   const train = settings.trainLimit ? split.train.subset(range(settings.trainLimit)) : split.train;
   const test = settings.testLimit ? split.test.subset(range(settings.testLimit)) : split.test;
 
-  const model = mnistCnn(seed, widths);
+  const model = fl.models.mnistCnn({ seed, widths, standardize: settings.standardize });
   const optimizer = new fl.optim.Adam(model.parameters(), { lr });
   const loader = new fl.data.DataLoader(train, { batchSize: batch, shuffle: true, seed });
   // cosine decay from lr to 0 over the whole run, stepped once per batch
@@ -148,7 +127,9 @@ export async function trainMnist(options: MnistRunOptions = {}): Promise<MnistRe
     const t0 = now();
     try {
       for (const { x, y } of loader) {
-        const logits = model.forward(x) as fl.Tensor;
+        // random shifts drawn from (seed, epoch, step) alone, so a resumed run draws the same ones
+        const input = settings.augment > 0 ? fl.data.randomShift(x, settings.augment, new fl.Generator(augmentSeed(seed, epoch, step))) : x;
+        const logits = model.forward(input) as fl.Tensor;
         const loss = fl.crossEntropy(logits, y);
         const lv = loss.item();
         if (!Number.isFinite(lv)) {
@@ -197,7 +178,7 @@ export async function trainMnist(options: MnistRunOptions = {}): Promise<MnistRe
 
 function resolveSettings(o: MnistRunOptions, saved: Settings | null, file: string): Settings {
   const d = MNIST_DEFAULTS;
-  const given: Partial<Settings> = { epochs: o.epochs, batch: o.batch, lr: o.lr, seed: o.seed, widths: o.widths, trainLimit: o.trainLimit, testLimit: o.testLimit };
+  const given: Partial<Settings> = { epochs: o.epochs, batch: o.batch, lr: o.lr, seed: o.seed, widths: o.widths, augment: o.augment, standardize: o.standardize, trainLimit: o.trainLimit, testLimit: o.testLimit };
   if (!saved) {
     return {
       epochs: given.epochs ?? d.epochs,
@@ -205,12 +186,14 @@ function resolveSettings(o: MnistRunOptions, saved: Settings | null, file: strin
       lr: given.lr ?? d.lr,
       seed: given.seed ?? d.seed,
       widths: given.widths ?? d.widths,
+      augment: given.augment ?? d.augment,
+      standardize: given.standardize ?? true,
       trainLimit: given.trainLimit ?? null,
       testLimit: given.testLimit ?? null,
     };
   }
   // a resumed run keeps the checkpoint's settings; a flag that disagrees would change the result
-  const flag: Record<string, string> = { epochs: "--epochs", batch: "--batch", lr: "--lr", seed: "--seed", widths: "widths", trainLimit: "trainLimit", testLimit: "testLimit" };
+  const flag: Record<string, string> = { epochs: "--epochs", batch: "--batch", lr: "--lr", seed: "--seed", widths: "widths", augment: "augment", standardize: "standardize", trainLimit: "trainLimit", testLimit: "testLimit" };
   for (const k of Object.keys(given) as (keyof Settings)[]) {
     const v = given[k];
     if (v !== undefined && JSON.stringify(v) !== JSON.stringify(saved[k])) {
@@ -218,6 +201,11 @@ function resolveSettings(o: MnistRunOptions, saved: Settings | null, file: strin
     }
   }
   return saved;
+}
+
+/** A generator seed from (seed, epoch, step), distinct for epoch < 2^15 and step < 2^16. */
+function augmentSeed(seed: number, epoch: number, step: number): number {
+  return (epoch * 65536 + step) * 2097152 + ((seed >>> 0) % 2097152);
 }
 
 function range(n: number): Int32Array {

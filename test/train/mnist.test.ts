@@ -89,8 +89,9 @@ describe("fundl train mnist", () => {
     expect(last.testAccuracy).toBeGreaterThanOrEqual(0);
     expect(last.imagesPerSecond).toBeGreaterThan(0);
     const { tensors } = fl.io.load(file);
-    expect(tensors["0.weight"]!.shape).toEqual([32, 1, 3, 3]);
-    expect(tensors["7.weight"]!.shape).toEqual([128, 3136]);
+    expect(tensors["1.weight"]!.shape).toEqual([32, 1, 3, 3]);
+    expect(tensors["8.weight"]!.shape).toEqual([128, 3136]);
+    expect(tensors["0.mean"]!.item()).toBeCloseTo(0.1307, 6);
     expect(readFileSync(file).length).toBeGreaterThan(4 * 3136 * 128);
   });
 });

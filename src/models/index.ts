@@ -1,0 +1,3 @@
+/** fl.models: ready-made networks (the ones the `fundl train` tasks train). */
+export { mnistCnn, Standardize, MNIST_MEAN, MNIST_STD, MNIST_WIDTHS } from "./mnist.js";
+export type { MnistCnnOptions, MnistWidths } from "./mnist.js";
