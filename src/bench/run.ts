@@ -3,7 +3,7 @@
  * by sample (so drifts in machine load hit everyone alike), after warm-up; medians and spreads.
  */
 import { fastInfo } from "../backend/fast/index.js";
-import { getThreads, setThreads } from "../backend/index.js";
+import { getBackend, getThreads, setBackend, setThreads } from "../backend/index.js";
 import { fundlStep } from "./fundl.js";
 import { summarize, type Timing } from "./stats.js";
 import { TfjsPeer } from "./tfjs.js";
@@ -27,6 +27,7 @@ export interface WorkloadResult {
 }
 
 export interface BenchReport {
+  backend: string;
   threads: number;
   /** The machine's 1-minute load average before and after the run (other processes skew timings). */
   load: [number, number] | null;
@@ -37,6 +38,8 @@ export interface BenchReport {
 
 export interface BenchOptions {
   quick?: boolean;
+  /** fundl's kernel backend (default "fast"). */
+  backend?: string;
   threads?: number;
   only?: string[];
   /** Called after every timed sample, with the workload and library it belonged to. */
@@ -86,6 +89,7 @@ async function loadAverage(): Promise<number | null> {
 
 export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
   if (o.threads !== undefined) setThreads(o.threads);
+  setBackend(o.backend ?? "fast");
   const loadBefore = await loadAverage();
   const peers = [new TfjsPeer("cpu"), new TfjsPeer("wasm")];
   const results: WorkloadResult[] = [];
@@ -141,5 +145,5 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
   }
   const loadAfter = await loadAverage();
   const load: [number, number] | null = loadBefore === null || loadAfter === null ? null : [loadBefore, loadAfter];
-  return { threads: getThreads(), load, relaxedSimd: fastInfo().relaxedSimd, quick: !!o.quick, workloads: results };
+  return { backend: getBackend(), threads: getThreads(), load, relaxedSimd: fastInfo().relaxedSimd, quick: !!o.quick, workloads: results };
 }

@@ -10,6 +10,7 @@ import { progressBar } from "./progress.js";
 
 interface BenchCliOptions {
   quick?: boolean;
+  backend?: string;
   json?: boolean;
   threads?: number;
   only?: string;
@@ -31,7 +32,7 @@ function render(report: BenchReport): string {
     peerCell(w.peers["tfjs-wasm"]),
   ]);
   const lines = [
-    `fundl bench — ${report.threads} thread(s), ${report.relaxedSimd ? "relaxed-SIMD FMA" : "plain SIMD"}${report.quick ? ", --quick" : ""}; medians; (N×) = peer time / fundl time` +
+    `fundl bench — backend ${report.backend}, ${report.threads} thread(s), ${report.relaxedSimd ? "relaxed-SIMD FMA" : "plain SIMD"}${report.quick ? ", --quick" : ""}; medians; (N×) = peer time / fundl time` +
       (report.load ? `; load average ${report.load[0]} → ${report.load[1]}` : ""),
     "",
     table(["workload", "fundl", "range ms", "GFLOP/s", "tfjs-cpu", "tfjs-wasm"], rows),
@@ -49,6 +50,7 @@ function render(report: BenchReport): string {
 /** The --json line: the issue's shape, plus the spread of fundl's samples. */
 function jsonReport(r: BenchReport): unknown {
   return {
+    backend: r.backend,
     threads: r.threads,
     load: r.load,
     relaxedSimd: r.relaxedSimd,
@@ -76,9 +78,10 @@ export function registerBench(program: Command): void {
     .option("--quick", "fewer repetitions (under a minute); skips the slowest peer runs")
     .option("--threads <n>", "threads for fundl's fast kernels (default: all cores)", positiveInt("--threads"))
     .option("--only <names>", "comma-separated workloads to run")
+    .option("--backend <name>", "fundl's kernel backend (default fast)")
     .option("--json", "end with one JSON line of results")
     .action(async (o: BenchCliOptions) => {
-      const options = { quick: !!o.quick, threads: o.threads, only: o.only?.split(",").map((s) => s.trim()).filter(Boolean) };
+      const options = { quick: !!o.quick, backend: o.backend, threads: o.threads, only: o.only?.split(",").map((s) => s.trim()).filter(Boolean) };
       const bar = progressBar("bench", plannedSamples(options), "{workload}");
       const report = await runBench({ ...options, onSample: (workload) => bar.increment({ workload }) });
       bar.stop();
