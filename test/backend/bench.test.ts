@@ -1,0 +1,23 @@
+// `fundl bench` machinery on its smallest workload: fundl and both peers timed, ratios computed,
+// and an unknown workload named in the error.
+import { describe, expect, it } from "vitest";
+import { runBench } from "../../src/bench/run.js";
+
+describe("bench", () => {
+  it("times fundl and the tfjs peers on gemm-256", async () => {
+    const r = await runBench({ quick: true, only: ["gemm-256"] });
+    expect(r.backend).toBe("fast");
+    expect(r.workloads).toHaveLength(1);
+    const w = r.workloads[0]!;
+    expect(w.ms).toBeGreaterThan(0);
+    expect(w.gflops).toBeGreaterThan(0);
+    for (const peer of ["tfjs-cpu", "tfjs-wasm"]) {
+      const p = w.peers[peer]!;
+      expect("error" in p ? p.error : p.ratio, peer).toBeGreaterThan(0);
+    }
+  });
+
+  it("names unknown workloads", async () => {
+    await expect(runBench({ only: ["gemm-7"] })).rejects.toThrow(/unknown workload gemm-7; known: gemm-256/);
+  });
+});
