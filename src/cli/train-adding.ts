@@ -36,7 +36,7 @@ export const ADDING_CELLS = ["ugrnn", "gru", "lstm", "rnn"] as const;
 export type AddingCell = (typeof ADDING_CELLS)[number];
 
 /** Defaults chosen so that every gated cell beats the baseline by a wide margin at T = 50 on 2 cores. */
-export const ADDING_DEFAULTS = { cell: "gru" as AddingCell, length: 50, steps: 600, batch: 32, lr: 0.01, hidden: 32, seed: 0, testSize: 1000, clip: 1 };
+export const ADDING_DEFAULTS = { cell: "gru" as AddingCell, length: 50, steps: 1200, batch: 32, lr: 0.01, hidden: 32, seed: 0, testSize: 1000, clip: 1 };
 
 export function makeAddingCell(kind: string, hidden: number, seed: number): RecurrentCell<CellState> {
   const cells: Record<AddingCell, () => RecurrentCell<CellState>> = {
