@@ -46,7 +46,9 @@ export function vegaLiteSpec(p: PlotSpec): vl.TopLevelSpec {
     data: { values: rows as unknown as Record<string, unknown>[] },
     layer: [
       {
-        mark: { type: "line", point: { filled: true, size: 30 }, strokeWidth: 1.6 },
+        // closed forms: lines only, dashed for the key, dotted for a corrected form
+        transform: [{ filter: "datum.kind !== 'measured'" }],
+        mark: { type: "line", strokeWidth: 1.8 },
         encoding: {
           x,
           y: { field: "y", type: "quantitative", title: p.yTitle, scale: yScale },
@@ -55,8 +57,14 @@ export function vegaLiteSpec(p: PlotSpec): vl.TopLevelSpec {
         },
       },
       {
+        // measurements: points joined by a thin line
+        transform: [{ filter: "datum.kind === 'measured'" }],
+        mark: { type: "line", point: { filled: true, size: 45 }, strokeWidth: 1, opacity: 0.9 },
+        encoding: { x, y: { field: "y", type: "quantitative", title: p.yTitle, scale: yScale }, color },
+      },
+      {
         transform: [{ filter: "isValid(datum.lo)" }],
-        mark: { type: "rule", strokeWidth: 1.2 },
+        mark: { type: "rule", strokeWidth: 1.4 },
         encoding: { x, y: { field: "lo", type: "quantitative", scale: yScale }, y2: { field: "hi" }, color },
       },
     ],
