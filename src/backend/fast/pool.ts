@@ -19,7 +19,7 @@ interface Handle {
 }
 
 const START_TIMEOUT_MS = 10_000;
-const SPIN = 20_000;
+const SPIN = 4_000;
 const MAX_WORKERS = 63;
 
 export class WorkerPool {

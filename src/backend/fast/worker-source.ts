@@ -35,7 +35,7 @@ export function firstTicket(gen: number): number {
 
 export const workerSource = `
 "use strict";
-const SPIN = 20000;
+const SPIN = 4000;
 // takeTask, as in this file's TypeScript export (written out: the worker script must stand alone)
 function takeTask(ctrl, gen) {
   for (;;) {
