@@ -72,6 +72,8 @@ export interface PlotSpec {
   yTitle: string;
   logX?: boolean;
   logY?: boolean;
+  /** Label the x axis with integers only (layers, nodes). */
+  xIntegers?: boolean;
   series: PlotSeries[];
 }
 

@@ -82,6 +82,7 @@ export const p4: Problem = {
         id: "P4-pl-vs-likelihood",
         title: "P4: pseudolikelihood and likelihood of all ones against N",
         xTitle: "nodes N",
+        xIntegers: true,
         yTitle: "probability",
         logY: true,
         series: [

@@ -143,6 +143,7 @@ async function variances(ctx: LabContext, cfg: Config, claims: Claim[], plots: P
     id: "P5-variance-depth",
     title: `P5: activation and gradient variance against depth (N²Cσ_w² = ${eps})`,
     xTitle: "layer ℓ",
+    xIntegers: true,
     yTitle: "variance (relative to x⁰, resp. x^L.grad)",
     logY: true,
     series: [

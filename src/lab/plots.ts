@@ -37,7 +37,7 @@ export function vegaLiteSpec(p: PlotSpec): vl.TopLevelSpec {
   const yScale = p.logY ? { type: "log" as const } : { zero: false };
   const names = p.series.map((s) => s.name);
   const color = { field: "series", type: "nominal" as const, title: null, scale: { domain: names }, legend: { orient: "bottom" as const, columns: 2, labelLimit: 360 } };
-  const x = { field: "x", type: "quantitative" as const, title: p.xTitle, scale: xScale };
+  const x = { field: "x", type: "quantitative" as const, title: p.xTitle, scale: xScale, ...(p.xIntegers ? { axis: { format: "d", tickMinStep: 1 } } : {}) };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title: p.title,

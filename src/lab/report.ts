@@ -145,7 +145,7 @@ function mdTable(header: string[], rows: string[][]): string {
 function preamble(r: LabResult): string[] {
   return [
     "Each claim of the seed's answer key is measured with fundl at one or more settings.",
-    `A statistical measurement *agrees* with a value when they differ by at most ${r.sigmas} standard errors (σ);`,
+    `A statistical measurement agrees with a value when they differ by at most ${r.sigmas} standard errors (σ);`,
     "an exact quantity (a count, a floating-point identity) agrees within the tolerance stated with it.",
     "Where the key disagrees with the measurement, the experiment derives a corrected closed form and applies the same test to it.",
   ];
