@@ -48,3 +48,20 @@ export function correctedCell(c: Claim): string {
   const m = c.correctedMeasured !== undefined ? ` (measured ${fmtNum(c.correctedMeasured)})` : "";
   return `${fmtNum(c.corrected)}${m}: ${c.correctedVerdict}`;
 }
+
+/** Parameters shared by every claim of a group (printed once) and the ones that vary (printed per row). */
+export function splitParams(claims: readonly Claim[]): { fixed: Params; varying: string[] } {
+  const keys = [...new Set(claims.flatMap((c) => Object.keys(c.params)))];
+  const fixed: Params = {};
+  const varying: string[] = [];
+  for (const k of keys) {
+    const vals = claims.map((c) => c.params[k]);
+    if (claims.length > 1 && vals.some((v) => v !== vals[0])) varying.push(k);
+    else if (vals[0] !== undefined) fixed[k] = vals[0];
+  }
+  return { fixed, varying };
+}
+
+export function pick(p: Params, keys: readonly string[]): Params {
+  return Object.fromEntries(keys.filter((k) => k in p).map((k) => [k, p[k]!]));
+}

@@ -4,7 +4,7 @@
  */
 import { table } from "../cli/output.js";
 import type { Claim, LabResult, LabSummary, ProblemResult } from "./claim.js";
-import { correctedCell, fmtMeasured, fmtNum, fmtParams, fmtUnc, groupByStatement } from "./format.js";
+import { correctedCell, fmtMeasured, fmtNum, fmtParams, fmtUnc, groupByStatement, pick, splitParams } from "./format.js";
 
 export function summarize(problems: readonly ProblemResult[]): LabSummary {
   const s: LabSummary = { claims: 0, agrees: 0, disagrees: 0, correctedAgrees: 0, correctedDisagrees: 0, uncorrected: 0 };
@@ -74,8 +74,14 @@ function erratumLine(e: Erratum): string {
   return `${e.problem} ${e.statement}: disagrees at ${e.disagree} of ${e.settings} settings; ${fix}`;
 }
 
-function claimRow(c: Claim): string[] {
-  return [c.id, fmtParams(c.params), fmtNum(c.key), fmtMeasured(c), c.verdict, correctedCell(c)];
+function claimRow(c: Claim, varying: readonly string[]): string[] {
+  return [c.id, fmtParams(pick(c.params, varying)), fmtNum(c.key), fmtMeasured(c), c.verdict, correctedCell(c)];
+}
+
+/** A group's rows, with the parameters common to all of them said once. */
+function groupRows(claims: readonly Claim[]): { fixed: string; rows: string[][] } {
+  const { fixed, varying } = splitParams(claims);
+  return { fixed: fmtParams(fixed), rows: claims.map((c) => claimRow(c, varying)) };
 }
 
 const HEADER = ["id", "setting", "key", "measured ± σ", "verdict", "corrected form: verdict"];
@@ -84,8 +90,9 @@ const HEADER = ["id", "setting", "key", "measured ± σ", "verdict", "corrected 
 export function problemText(p: ProblemResult): string {
   const out: string[] = [`${p.id} — ${p.title}  (${p.seconds.toFixed(1)} s)`];
   for (const g of groupByStatement(p.claims)) {
-    out.push("", `  ${g.statement}`, `  criterion: ${g.claims[0]!.criterion}`);
-    out.push(indent(table(HEADER, g.claims.map(claimRow)), 4));
+    const { fixed, rows } = groupRows(g.claims);
+    out.push("", `  ${g.statement}`, `  criterion: ${g.claims[0]!.criterion}${fixed ? `; setting: ${fixed}` : ""}`);
+    out.push(indent(table(HEADER, rows), 4));
     const formulas = [...new Set(g.claims.filter((c) => c.correctedFormula).map((c) => c.correctedFormula!))];
     for (const f of formulas) out.push(`    corrected: ${f}`);
   }
@@ -174,8 +181,9 @@ export function markdownReport(r: LabResult, plotFiles: Record<string, string>):
   for (const p of r.problems) {
     out.push("", `## ${p.id} — ${p.title}`, "", p.setup, "");
     for (const g of groupByStatement(p.claims)) {
-      out.push(`**${g.statement}** — criterion: ${g.claims[0]!.criterion}`, "");
-      out.push(mdTable(HEADER, g.claims.map(claimRow)), "");
+      const { fixed, rows } = groupRows(g.claims);
+      out.push(`**${g.statement}** — criterion: ${g.claims[0]!.criterion}${fixed ? `; setting: ${fixed}` : ""}`, "");
+      out.push(mdTable(HEADER, rows), "");
       for (const f of new Set(g.claims.filter((c) => c.correctedFormula).map((c) => c.correctedFormula!))) out.push(`Corrected form: ${f}`, "");
       const notes = [...new Set(g.claims.map((c) => c.note).filter((n) => n))];
       for (const n of notes) out.push(`- ${n}`);
@@ -243,8 +251,9 @@ export function htmlReport(r: LabResult, svgs: Record<string, string>): string {
   for (const p of r.problems) {
     out.push(`<h2 id="${esc(p.id)}">${esc(p.id)} — ${esc(p.title)}</h2>`, `<p>${esc(p.setup)}</p>`);
     for (const g of groupByStatement(p.claims)) {
-      out.push(`<div class="stmt">${esc(g.statement)}</div><div class="crit">criterion: ${esc(g.claims[0]!.criterion)}</div>`);
-      out.push(htmlTable(HEADER, g.claims.map(claimRow), [4, 5]));
+      const { fixed, rows } = groupRows(g.claims);
+      out.push(`<div class="stmt">${esc(g.statement)}</div><div class="crit">criterion: ${esc(g.claims[0]!.criterion)}${fixed ? `; setting: ${esc(fixed)}` : ""}</div>`);
+      out.push(htmlTable(HEADER, rows, [4, 5]));
       for (const f of new Set(g.claims.filter((c) => c.correctedFormula).map((c) => c.correctedFormula!))) out.push(`<p class="note">Corrected form: <code>${esc(f)}</code></p>`);
       const notes = [...new Set(g.claims.map((c) => c.note).filter((n) => n))];
       if (notes.length) out.push(`<ul class="note">${notes.map((n) => `<li>${esc(n)}</li>`).join("")}</ul>`);
