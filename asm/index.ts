@@ -2,3 +2,4 @@
 // host manages; nothing allocates, so many threads can run these on one memory at once.
 export { gemm, gemmBatch, gemmScratchBytes } from "./gemm";
 export { convForward, convBackwardInput, convBackwardWeight, convScratchBytes } from "./conv";
+export { maxPool2x2 } from "./maxpool";

@@ -9,7 +9,31 @@ function poolArgs(p: Omit<Pool2dArgs, "ho" | "wo">): Pool2dArgs {
   return { ...p, ho: Math.floor((p.h + 2 * p.padH - p.kh) / p.strideH) + 1, wo: Math.floor((p.w + 2 * p.padW - p.kw) / p.strideW) + 1 };
 }
 
+function compare(p: Pool2dArgs, seed: number): void {
+  const r = rng(seed);
+  const x = randomF32(p.batch * p.channels * p.h * p.w, r);
+  // ties (rounded values) and a few NaN
+  for (let i = 0; i < x.length; i++) x[i] = r() < 0.05 ? NaN : Math.round(x[i]! * 3);
+  const n = p.batch * p.channels * p.ho * p.wo;
+  const y0 = new Float32Array(n), a0 = new Int32Array(n), y1 = new Float32Array(n), a1 = new Int32Array(n);
+  maxPool2dForwardReference(x, y0, a0, p);
+  fastKernels.maxPool2dForward!(x, y1, a1, p);
+  expect(y1, JSON.stringify(p)).toEqual(y0);
+  expect(a1, JSON.stringify(p)).toEqual(a0);
+  const gy = randomF32(n, r);
+  const g0 = new Float32Array(x.length), g1 = new Float32Array(x.length);
+  maxPool2dBackwardReference(gy, a0, g0);
+  fastKernels.maxPool2dBackward!(gy, a1, g1);
+  expect(g1).toEqual(g0);
+}
+
 describe("fast maxPool2d", () => {
+  it("matches the definition on layers large enough for the wasm path (odd widths too)", () => {
+    for (const [h, w] of [[28, 28], [30, 30], [29, 27], [9, 70]] as const) {
+      compare(poolArgs({ batch: 3, channels: 16, h, w, kh: 2, kw: 2, strideH: 2, strideW: 2, padH: 0, padW: 0 }), h * w);
+    }
+  });
+
   it("matches the definition, values and argmax, with ties and NaN", () => {
     const r = rng(21);
     for (let t = 0; t < 60; t++) {
@@ -20,20 +44,7 @@ describe("fast maxPool2d", () => {
         strideH: plain ? 2 : randInt(r, 1, 2), strideW: plain ? 2 : randInt(r, 1, 2),
         padH: plain ? 0 : randInt(r, 0, kh >> 1), padW: plain ? 0 : randInt(r, 0, kw >> 1),
       });
-      const x = randomF32(p.batch * p.channels * p.h * p.w, r);
-      // ties (rounded values) and a few NaN
-      for (let i = 0; i < x.length; i++) x[i] = r() < 0.05 ? NaN : Math.round(x[i]! * 3);
-      const n = p.batch * p.channels * p.ho * p.wo;
-      const y0 = new Float32Array(n), a0 = new Int32Array(n), y1 = new Float32Array(n), a1 = new Int32Array(n);
-      maxPool2dForwardReference(x, y0, a0, p);
-      fastKernels.maxPool2dForward!(x, y1, a1, p);
-      expect(y1, JSON.stringify(p)).toEqual(y0);
-      expect(a1, JSON.stringify(p)).toEqual(a0);
-      const gy = randomF32(n, r);
-      const g0 = new Float32Array(x.length), g1 = new Float32Array(x.length);
-      maxPool2dBackwardReference(gy, a0, g0);
-      fastKernels.maxPool2dBackward!(gy, a1, g1);
-      expect(g1).toEqual(g0);
+      compare(p, 100 + t);
     }
   });
 });

@@ -46,6 +46,11 @@ export class Arena {
     dst.set(this.f32.subarray(at >> 2, (at >> 2) + dst.length));
   }
 
+  /** Copy `dst.length` 32-bit integers from byte offset `at` into `dst`. */
+  getInt32(at: number, dst: Int32Array): void {
+    dst.set(this.i32.subarray(at >> 2, (at >> 2) + dst.length));
+  }
+
   /** Bytes of WebAssembly memory in use by the process (grows to a high-water mark, then stays). */
   get capacity(): number {
     return this.rt.memory.buffer.byteLength;

@@ -1,11 +1,17 @@
 /**
- * Fast max pooling: the common 2×2, stride-2, unpadded window as straight-line code over the four
- * taps (no per-tap bounds checks); every other geometry goes to the definition. Same answers as
- * the definition, ties and NaN included.
+ * Fast max pooling. The common 2×2, stride-2, unpadded window runs branch-free in WebAssembly SIMD
+ * for float32 (data-dependent branches mispredict on real activations) and as straight-line code
+ * otherwise; every other geometry goes to the definition. Same answers as the definition, ties
+ * and NaN included.
  */
 import type { TypedArray } from "../../dtype.js";
 import type { Pool2dArgs } from "../kernels.js";
 import { maxPool2dBackwardReference, maxPool2dForwardReference } from "../reference.js";
+import { ArenaFull } from "./arena.js";
+import { fastContext } from "./context.js";
+
+/** Below this many outputs the copy into wasm memory costs more than it saves. */
+const MIN_WASM_OUTPUTS = 4096;
 
 function isPlain2x2(p: Pool2dArgs): boolean {
   return p.kh === 2 && p.kw === 2 && p.strideH === 2 && p.strideW === 2 && p.padH === 0 && p.padW === 0;
@@ -36,9 +42,32 @@ function pool2x2(x: TypedArray, y: TypedArray, argmax: Int32Array, p: Pool2dArgs
   }
 }
 
+/** The 2×2 pooling in wasm; false when it cannot run there (no runtime, or memory exhausted). */
+function pool2x2InWasm(x: Float32Array, y: Float32Array, argmax: Int32Array, p: Pool2dArgs): boolean {
+  const ctx = fastContext();
+  if (!ctx) return false;
+  const { arena, rt } = ctx;
+  const n = p.batch * p.channels * p.ho * p.wo;
+  try {
+    arena.reset();
+    const px = arena.put(x.subarray(0, p.batch * p.channels * p.h * p.w));
+    const py = arena.alloc(n * 4);
+    const pa = arena.alloc(n * 4);
+    rt.exports.maxPool2x2(px, py, pa, p.h, p.w, p.ho, p.wo, 0, p.batch * p.channels);
+    arena.get(py, y.subarray(0, n));
+    arena.getInt32(pa, argmax.subarray(0, n));
+    return true;
+  } catch (err) {
+    if (err instanceof ArenaFull) return false;
+    throw err;
+  }
+}
+
 export function fastMaxPool2dForward(x: TypedArray, y: TypedArray, argmax: Int32Array, p: Pool2dArgs): void {
-  if (isPlain2x2(p)) pool2x2(x, y, argmax, p);
-  else maxPool2dForwardReference(x, y, argmax, p);
+  if (!isPlain2x2(p)) return maxPool2dForwardReference(x, y, argmax, p);
+  const big = p.batch * p.channels * p.ho * p.wo >= MIN_WASM_OUTPUTS;
+  if (big && x instanceof Float32Array && y instanceof Float32Array && pool2x2InWasm(x, y, argmax, p)) return;
+  pool2x2(x, y, argmax, p);
 }
 
 export function fastMaxPool2dBackward(gy: TypedArray, argmax: Int32Array, gx: TypedArray): void {

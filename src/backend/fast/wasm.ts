@@ -14,6 +14,7 @@ export interface KernelExports {
   convBackwardInput(gy: number, w: number, gx: number, geo: number, b0: number, b1: number, q0: number, q1: number, scratch: number): void;
   convBackwardWeight(gy: number, x: number, gw: number, geo: number, c0: number, c1: number, q0: number, q1: number, scratch: number): void;
   convScratchBytes(geo: number): number;
+  maxPool2x2(x: number, y: number, arg: number, h: number, w: number, ho: number, wo: number, p0: number, p1: number): void;
 }
 
 /** Names of the exports workers may be asked to run, in a fixed order (task ids). */
