@@ -11,7 +11,7 @@ import { printJsonLine } from "./output.js";
 import { progressBar } from "./progress.js";
 import type { TrainOptions } from "./train.js";
 
-export const MNIST_DEFAULTS = { epochs: 6, batch: 64, lr: 2e-3, seed: 0, augment: 2, widths: { ...fl.models.MNIST_WIDTHS } as MnistWidths };
+export const MNIST_DEFAULTS = { epochs: 10, batch: 64, lr: 2e-3, seed: 0, augment: 1, dropout: 0, widths: { ...fl.models.MNIST_WIDTHS } as MnistWidths };
 
 export interface MnistRunOptions {
   epochs?: number;
@@ -24,9 +24,11 @@ export interface MnistRunOptions {
   trainLimit?: number;
   testLimit?: number;
   widths?: MnistWidths;
+  /** Dropout probability before the last dense layer (default MNIST_DEFAULTS.dropout). */
+  dropout?: number;
   /** Standardize pixels inside the model (default true). */
   standardize?: boolean;
-  /** Shift training images by up to this many pixels (default 2; 0 turns augmentation off). */
+  /** Shift training images by up to this many pixels (default 1; 0 turns augmentation off). */
   augment?: number;
   /** Report per-epoch results (the CLI prints them). */
   onEpoch?: (r: EpochResult) => void;
@@ -64,6 +66,7 @@ interface Settings {
   widths: MnistWidths;
   augment: number;
   standardize: boolean;
+  dropout: number;
   trainLimit: number | null;
   testLimit: number | null;
 }
@@ -98,7 +101,7 @@ export async function trainMnist(options: MnistRunOptions = {}): Promise<MnistRe
   const train = settings.trainLimit ? split.train.subset(range(settings.trainLimit)) : split.train;
   const test = settings.testLimit ? split.test.subset(range(settings.testLimit)) : split.test;
 
-  const model = fl.models.mnistCnn({ seed, widths, standardize: settings.standardize });
+  const model = fl.models.mnistCnn({ seed, widths, standardize: settings.standardize, dropout: settings.dropout });
   const optimizer = new fl.optim.Adam(model.parameters(), { lr });
   const loader = new fl.data.DataLoader(train, { batchSize: batch, shuffle: true, seed });
   // cosine decay from lr to 0 over the whole run, stepped once per batch
@@ -119,6 +122,8 @@ export async function trainMnist(options: MnistRunOptions = {}): Promise<MnistRe
   let imagesSeen = 0;
   for (let epoch = startEpoch; epoch < epochs; epoch++) {
     model.train();
+    // dropout masks restart from (seed, epoch) each epoch, so a run resumed at an epoch boundary draws the same ones
+    for (const [, m] of model.namedModules()) if (m instanceof fl.nn.Dropout) m.reseed(augmentSeed(seed ^ 0x5bd1e995, epoch, 0xffff));
     const bar = options.progress === false ? null : progressBar(`epoch ${epoch + 1}/${epochs}`, loader.length, "loss {loss} acc {acc} {ips} img/s");
     let lossSum = 0;
     let correct = 0;
@@ -178,7 +183,7 @@ export async function trainMnist(options: MnistRunOptions = {}): Promise<MnistRe
 
 function resolveSettings(o: MnistRunOptions, saved: Settings | null, file: string): Settings {
   const d = MNIST_DEFAULTS;
-  const given: Partial<Settings> = { epochs: o.epochs, batch: o.batch, lr: o.lr, seed: o.seed, widths: o.widths, augment: o.augment, standardize: o.standardize, trainLimit: o.trainLimit, testLimit: o.testLimit };
+  const given: Partial<Settings> = { epochs: o.epochs, batch: o.batch, lr: o.lr, seed: o.seed, widths: o.widths, augment: o.augment, standardize: o.standardize, dropout: o.dropout, trainLimit: o.trainLimit, testLimit: o.testLimit };
   if (!saved) {
     return {
       epochs: given.epochs ?? d.epochs,
@@ -188,12 +193,13 @@ function resolveSettings(o: MnistRunOptions, saved: Settings | null, file: strin
       widths: given.widths ?? d.widths,
       augment: given.augment ?? d.augment,
       standardize: given.standardize ?? true,
+      dropout: given.dropout ?? d.dropout,
       trainLimit: given.trainLimit ?? null,
       testLimit: given.testLimit ?? null,
     };
   }
   // a resumed run keeps the checkpoint's settings; a flag that disagrees would change the result
-  const flag: Record<string, string> = { epochs: "--epochs", batch: "--batch", lr: "--lr", seed: "--seed", widths: "widths", augment: "augment", standardize: "standardize", trainLimit: "trainLimit", testLimit: "testLimit" };
+  const flag: Record<string, string> = { epochs: "--epochs", batch: "--batch", lr: "--lr", seed: "--seed", widths: "widths", augment: "augment", standardize: "standardize", dropout: "dropout", trainLimit: "trainLimit", testLimit: "testLimit" };
   for (const k of Object.keys(given) as (keyof Settings)[]) {
     const v = given[k];
     if (v !== undefined && JSON.stringify(v) !== JSON.stringify(saved[k])) {

@@ -7,6 +7,7 @@ import { Conv2d } from "../nn/conv.js";
 import { MaxPool2d } from "../nn/pool.js";
 import { Linear } from "../nn/linear.js";
 import { Flatten, ReLU, Sequential } from "../nn/basic.js";
+import { Dropout } from "../nn/dropout.js";
 import { div, sub } from "../ops/elementwise.js";
 import { Generator } from "../random.js";
 import { tensor, type Tensor } from "../tensor.js";
@@ -45,13 +46,16 @@ export interface MnistCnnOptions {
   widths?: MnistWidths;
   /** Start with a Standardize layer, so the model takes raw [0, 1] pixels (default true). */
   standardize?: boolean;
+  /** Dropout probability before the last dense layer (default 0: no Dropout layer). */
+  dropout?: number;
 }
 
 /**
  * [Standardize(0.1307, 0.3081)], conv3×3 1→c1 (same), ReLU, maxpool 2, conv3×3 c1→c2 (same), ReLU,
  * maxpool 2, flatten, dense c2·7·7→hidden, ReLU, dense hidden→10. Input [N, 1, 28, 28] pixels in
  * [0, 1]; output logits [N, 10]. State-dict names (with Standardize): 0.mean, 0.std, 1.weight,
- * 1.bias, 4.weight, 4.bias, 8.weight, 8.bias, 10.weight, 10.bias.
+ * 1.bias, 4.weight, 4.bias, 8.weight, 8.bias, 10.weight, 10.bias (11.weight, 11.bias for the last
+ * layer when `dropout` > 0 puts a Dropout layer before it).
  */
 export function mnistCnn(options: MnistCnnOptions = {}): Sequential {
   const generator = new Generator(options.seed ?? 0);
@@ -67,6 +71,7 @@ export function mnistCnn(options: MnistCnnOptions = {}): Sequential {
     new Flatten(),
     new Linear(c2 * 7 * 7, hidden, { generator }),
     new ReLU(),
+    ...(options.dropout ? [new Dropout(options.dropout, { seed: options.seed ?? 0 })] : []),
     new Linear(hidden, 10, { generator }),
   );
 }

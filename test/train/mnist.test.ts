@@ -7,7 +7,7 @@ import { trainMnist, type MnistRunOptions } from "../../src/cli/train-mnist.js";
 import { buildProgram } from "../../src/cli.js";
 
 // A tiny run: 256 training digits, 100 test digits, a narrow CNN, batches of 32.
-const tiny: MnistRunOptions = { trainLimit: 256, testLimit: 100, widths: { c1: 4, c2: 8, hidden: 16 }, batch: 32, lr: 0.01, seed: 5, progress: false };
+const tiny: MnistRunOptions = { trainLimit: 256, testLimit: 100, widths: { c1: 4, c2: 8, hidden: 16 }, dropout: 0.25, batch: 32, lr: 0.01, seed: 5, progress: false };
 
 let dir = "";
 beforeAll(() => {
