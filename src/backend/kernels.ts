@@ -79,4 +79,8 @@ export interface Kernels {
   maxPool2dForward?(x: TypedArray, y: TypedArray, argmax: Int32Array, args: Pool2dArgs): void;
   /** x.grad[argmax[o]] += y.grad[o]  (adds into gx) */
   maxPool2dBackward?(gy: TypedArray, argmax: Int32Array, gx: TypedArray): void;
+  /** y[i] = max(x[i], 0)   (a NaN stays NaN) */
+  reluForward?(x: TypedArray, y: TypedArray): void;
+  /** x.grad[i] += y.grad[i] · 1[x[i] > 0]   (adds into gx; where x ≤ 0 nothing is added, not even a NaN) */
+  reluBackward?(x: TypedArray, gy: TypedArray, gx: TypedArray): void;
 }

@@ -135,6 +135,16 @@ export function maxPool2dBackwardReference(gy: TypedArray, argmax: Int32Array, g
   for (let o = 0; o < gy.length; o++) gx[argmax[o]!] = gx[argmax[o]!]! + gy[o]!;
 }
 
+export function reluForwardReference(x: TypedArray, y: TypedArray): void {
+  // y[i] = max(x[i], 0)   (a NaN stays NaN)
+  for (let i = 0; i < x.length; i++) y[i] = Number.isNaN(x[i]!) ? x[i]! : Math.max(x[i]!, 0);
+}
+
+export function reluBackwardReference(x: TypedArray, gy: TypedArray, gx: TypedArray): void {
+  // x.grad[i] += y.grad[i] · 1[x[i] > 0]
+  for (let i = 0; i < x.length; i++) if (x[i]! > 0) gx[i] = gx[i]! + gy[i]!;
+}
+
 export const referenceKernels: Required<Kernels> = {
   matmul: matmulReference,
   conv2dForward: conv2dForwardReference,
@@ -142,4 +152,6 @@ export const referenceKernels: Required<Kernels> = {
   conv2dBackwardWeight: conv2dBackwardWeightReference,
   maxPool2dForward: maxPool2dForwardReference,
   maxPool2dBackward: maxPool2dBackwardReference,
+  reluForward: reluForwardReference,
+  reluBackward: reluBackwardReference,
 };

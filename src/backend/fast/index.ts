@@ -6,6 +6,7 @@ import type { Kernels } from "../kernels.js";
 import { fastConv2dBackwardInput, fastConv2dBackwardWeight, fastConv2dForward } from "./conv.js";
 import { fastMatmul } from "./matmul.js";
 import { fastMaxPool2dBackward, fastMaxPool2dForward } from "./maxpool.js";
+import { fastReluBackward, fastReluForward } from "./relu.js";
 
 export { fastInfo, setFastThreads } from "./context.js";
 export { coreCount } from "./platform.js";
@@ -17,4 +18,6 @@ export const fastKernels: Partial<Kernels> = {
   conv2dBackwardWeight: fastConv2dBackwardWeight,
   maxPool2dForward: fastMaxPool2dForward,
   maxPool2dBackward: fastMaxPool2dBackward,
+  reluForward: fastReluForward,
+  reluBackward: fastReluBackward,
 };

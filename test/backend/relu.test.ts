@@ -1,0 +1,33 @@
+// The fast ReLU kernels against their definitions, special values included (zeros compared without sign).
+import { describe, expect, it } from "vitest";
+import { fastKernels } from "../../src/backend/fast/index.js";
+import { reluBackwardReference, reluForwardReference } from "../../src/backend/reference.js";
+import { randomF32, rng } from "./helpers.js";
+
+const special = [0, -0, 1, -1, Infinity, -Infinity, NaN, 1e-40, -1e-40, 3.4e38, -3.4e38];
+
+function sample(n: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const a = randomF32(n, r);
+  for (let i = 0; i < n; i++) if (r() < 0.2) a[i] = special[Math.floor(r() * special.length)]!;
+  return a;
+}
+
+/** The values with −0 read as +0 (the fast kernels may turn a −0 gradient into +0). */
+const unsigned = (a: ArrayLike<number>): number[] => Array.from(a, (v) => (v === 0 ? 0 : v));
+
+describe("fast relu", () => {
+  for (const Array of [Float32Array, Float64Array]) {
+    it(`matches the definitions (${Array.name})`, () => {
+      const x = new Array(sample(5000, 1)), gy = new Array(sample(5000, 2)), g0 = new Array(sample(5000, 3));
+      const y0 = new Array(x.length), y1 = new Array(x.length);
+      reluForwardReference(x, y0);
+      fastKernels.reluForward!(x, y1);
+      expect(y1).toEqual(y0);
+      const gx0 = new Array(g0), gx1 = new Array(g0);
+      reluBackwardReference(x, gy, gx0);
+      fastKernels.reluBackward!(x, gy, gx1);
+      expect(unsigned(gx1)).toEqual(unsigned(gx0));
+    });
+  }
+});
