@@ -24,7 +24,7 @@ export {
 export type { GradNode, OpResult, BackwardOptions } from "./autograd.js";
 export { profile, countWork } from "./profile.js";
 export type { ProfileReport, OpStats } from "./profile.js";
-export { setBackend, getBackend, registerBackend, listBackends, kernels, setThreads, getThreads } from "./backend/index.js";
+export { setBackend, getBackend, registerBackend, listBackends, kernels, setThreads, getThreads, backendInfo } from "./backend/index.js";
 export type { Kernels, MatmulArgs, Conv2dArgs, Pool2dArgs } from "./backend/index.js";
 
 export {

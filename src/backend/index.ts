@@ -4,7 +4,7 @@
  */
 import type { Kernels } from "./kernels.js";
 import { referenceKernels } from "./reference.js";
-import { coreCount, fastKernels, setFastThreads } from "./fast/index.js";
+import { coreCount, fastInfo, fastKernels, setFastThreads } from "./fast/index.js";
 
 export type { Conv2dArgs, Kernels, MatmulArgs, Pool2dArgs } from "./kernels.js";
 
@@ -62,4 +62,9 @@ export function setThreads(n: number): void {
 
 export function getThreads(): number {
   return threads;
+}
+
+/** What the kernels run on: the active backend, threads, and for "fast" its SIMD flavour and wasm memory. */
+export function backendInfo(): { backend: string; threads: number; wasm: ReturnType<typeof fastInfo> } {
+  return { backend: activeName, threads, wasm: fastInfo() };
 }
