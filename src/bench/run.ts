@@ -141,6 +141,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
       const t = summarize(c.samples, !c.repeat);
       result.peers[c.name] = { ...t, ratio: result.ms ? t.ms / result.ms : NaN };
     }
+    result.peers = Object.fromEntries(peers.map((p) => [p.name, result.peers[p.name]!])); // fixed order
     results.push(result);
   }
   const loadAfter = await loadAverage();
