@@ -50,10 +50,20 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message.split("\n")[0]! : String(err);
 }
 
-function time(step: Step): number {
+/** Lets `time` also read the process's CPU time where the platform has it (Node). */
+const cpuNow: (() => number) | null = (() => {
+  const proc = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process;
+  const usage = proc?.cpuUsage;
+  return usage ? () => { const u = usage.call(proc); return (u.user + u.system) / 1000; } : null;
+})();
+
+/** Wall milliseconds of one step, and (where known) the CPU milliseconds all threads spent on it. */
+function time(step: Step): { wall: number; cpu: number } {
+  const c0 = cpuNow?.() ?? NaN;
   const t0 = performance.now();
   step();
-  return performance.now() - t0;
+  const wall = performance.now() - t0;
+  return { wall, cpu: (cpuNow?.() ?? NaN) - c0 };
 }
 
 /** How many samples the runner plans (for a progress bar). */
@@ -73,6 +83,7 @@ interface Contender {
   activate(): Promise<void>;
   step: Step;
   samples: number[];
+  cpu: number[];
   repeat: boolean;
 }
 
@@ -101,7 +112,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
     try {
       const step = fundlStep(w.name);
       for (let i = 0; i < warmups; i++) step();
-      contenders.push({ name: "fundl", activate: async () => {}, step, samples: [], repeat: true });
+      contenders.push({ name: "fundl", activate: async () => {}, step, samples: [], cpu: [], repeat: true });
     } catch (err) {
       result.error = message(err);
     }
@@ -113,8 +124,12 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
       try {
         const step = await peer.step(w.name);
         const first = time(step);
-        const c: Contender = { name: peer.name, activate: () => peer.activate(), step, samples: [], repeat: first < SLOW_MS };
-        if (!c.repeat) c.samples.push(first); // seconds per step: its first run is the one sample
+        const c: Contender = { name: peer.name, activate: () => peer.activate(), step, samples: [], cpu: [], repeat: first.wall < SLOW_MS };
+        if (!c.repeat) {
+          // seconds per step: its first run is the one sample
+          c.samples.push(first.wall);
+          c.cpu.push(first.cpu);
+        }
         else for (let i = 1; i < warmups; i++) step();
         contenders.push(c);
       } catch (err) {
@@ -125,20 +140,22 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
       for (const c of contenders) {
         if (c.repeat) {
           await c.activate();
-          c.samples.push(time(c.step));
+          const t = time(c.step);
+          c.samples.push(t.wall);
+          c.cpu.push(t.cpu);
         }
         o.onSample?.(w.name, c.name);
       }
     }
     const fundl = contenders.find((c) => c.name === "fundl");
     if (fundl) {
-      result.timing = summarize(fundl.samples);
+      result.timing = summarize(fundl.samples, false, fundl.cpu);
       result.ms = result.timing.ms;
       result.gflops = w.flops === null ? null : w.flops / result.ms / 1e6;
     }
     for (const c of contenders) {
       if (c.name === "fundl") continue;
-      const t = summarize(c.samples, !c.repeat);
+      const t = summarize(c.samples, !c.repeat, c.cpu);
       result.peers[c.name] = { ...t, ratio: result.ms ? t.ms / result.ms : NaN };
     }
     result.peers = Object.fromEntries(peers.map((p) => [p.name, result.peers[p.name]!])); // fixed order

@@ -4,15 +4,22 @@ export interface Timing {
   min: number;
   max: number;
   samples: number;
+  /** Median CPU milliseconds per step, all threads together (less sensitive to other processes than wall time). */
+  cpuMs?: number;
   /** Only one sample was taken (the peer is too slow to repeat). */
   single?: boolean;
 }
 
-export function summarize(samples: number[], single = false): Timing {
-  const s = [...samples].sort((a, b) => a - b);
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
   const mid = s.length >> 1;
-  const ms = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-  return { ms, min: s[0]!, max: s[s.length - 1]!, samples: s.length, ...(single ? { single: true } : {}) };
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export function summarize(samples: number[], single = false, cpu: number[] = []): Timing {
+  const s = [...samples].sort((a, b) => a - b);
+  const cpuMs = cpu.length && cpu.every(Number.isFinite) ? median(cpu) : undefined;
+  return { ms: median(s), min: s[0]!, max: s[s.length - 1]!, samples: s.length, ...(cpuMs === undefined ? {} : { cpuMs }), ...(single ? { single: true } : {}) };
 }
 
 /** Round for display and JSON: 3 significant digits, at least 2 decimals below 10. */

@@ -27,6 +27,7 @@ function render(report: BenchReport): string {
     w.name,
     w.ms === null ? `error` : `${round(w.ms)} ms`,
     w.timing ? `${round(w.timing.min)}–${round(w.timing.max)}` : "",
+    w.timing?.cpuMs === undefined ? "" : String(round(w.timing.cpuMs)),
     w.gflops === null ? "" : String(round(w.gflops)),
     peerCell(w.peers["tfjs-cpu"]),
     peerCell(w.peers["tfjs-wasm"]),
@@ -35,7 +36,7 @@ function render(report: BenchReport): string {
     `fundl bench — backend ${report.backend}, ${report.threads} thread(s), ${report.relaxedSimd ? "relaxed-SIMD FMA" : "plain SIMD"}${report.quick ? ", --quick" : ""}; medians; (N×) = peer time / fundl time` +
       (report.load ? `; load average ${report.load[0]} → ${report.load[1]}` : ""),
     "",
-    table(["workload", "fundl", "range ms", "GFLOP/s", "tfjs-cpu", "tfjs-wasm"], rows),
+    table(["workload", "fundl", "range ms", "cpu ms", "GFLOP/s", "tfjs-cpu", "tfjs-wasm"], rows),
   ];
   const notes: string[] = [];
   for (const w of report.workloads) {
@@ -43,6 +44,7 @@ function render(report: BenchReport): string {
     for (const [peer, p] of Object.entries(w.peers)) if ("error" in p) notes.push(`${w.name}: ${peer}: ${p.error}`);
   }
   if (report.workloads.some((w) => Object.values(w.peers).some((p) => "single" in p && p.single))) notes.unshift("¹ a single sample (the peer is too slow to repeat)");
+  notes.unshift("cpu ms: CPU time per step of all fundl's threads (wall time stretches when other processes share the cores)");
   if (notes.length) lines.push("", ...notes);
   return lines.join("\n");
 }
@@ -59,12 +61,14 @@ function jsonReport(r: BenchReport): unknown {
       name: w.name,
       ms: w.ms === null ? null : round(w.ms),
       gflops: w.gflops === null ? null : round(w.gflops),
-      ...(w.timing ? { min: round(w.timing.min), max: round(w.timing.max), samples: w.timing.samples } : {}),
+      ...(w.timing ? { min: round(w.timing.min), max: round(w.timing.max), samples: w.timing.samples, cpuMs: w.timing.cpuMs === undefined ? null : round(w.timing.cpuMs) } : {}),
       ...(w.error ? { error: w.error } : {}),
       peers: Object.fromEntries(
         Object.entries(w.peers).map(([k, p]) => [
           k,
-          "error" in p ? { error: p.error } : { ms: round(p.ms), ratio: round(p.ratio), min: round(p.min), max: round(p.max), samples: p.samples, ...(p.single ? { single: true } : {}) },
+          "error" in p
+            ? { error: p.error }
+            : { ms: round(p.ms), ratio: round(p.ratio), min: round(p.min), max: round(p.max), samples: p.samples, cpuMs: p.cpuMs === undefined ? null : round(p.cpuMs), ...(p.single ? { single: true } : {}) },
         ]),
       ),
     })),
