@@ -67,6 +67,22 @@ describe("fast matmul", () => {
     setFastThreads(2);
   });
 
+  it("runs every task exactly once over thousands of quick parallel calls", () => {
+    // accumulate makes a task that ran twice (or not at all) visible in the sum
+    const r = rng(13);
+    const p = args(1, 130, 128, 128, { accumulate: true });
+    const a = randomF32(p.m * p.k, r), b = randomF32(p.k * p.n, r);
+    const once = new Float32Array(p.m * p.n);
+    setFastThreads(1);
+    fastKernels.matmul!(a, b, once, p);
+    setFastThreads(3);
+    const calls = 1500;
+    const sum = new Float32Array(p.m * p.n);
+    for (let i = 0; i < calls; i++) fastKernels.matmul!(a, b, sum, p);
+    for (let i = 0; i < sum.length; i += 97) expect(sum[i]! / calls).toBeCloseTo(once[i]!, 3);
+    setFastThreads(2);
+  });
+
   it("sends float64 to the definition", () => {
     const p = args(1, 20, 20, 20);
     const r = rng(3);

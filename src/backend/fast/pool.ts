@@ -84,8 +84,11 @@ export class WorkerPool {
       }
       Atomics.add(ctrl, 1, 1);
     }
-    // wait only for tasks that workers took; a worker that wakes later finds the queue closed
+    // wait only for tasks that workers took; a worker that wakes later finds the queue empty
     this.waitFor(1, tasks.length);
+    // close the queue for good: a worker still holding this generation must not take a task that
+    // the next run writes into the blocks before it opens its own generation
+    Atomics.store(ctrl, 4, firstTicket(gen) | 0xffff);
     if (failure) throw failure;
     if (Atomics.load(ctrl, 3) !== 0) throw new Error("fundl: a kernel failed on a worker thread");
   }
