@@ -12,7 +12,8 @@ export interface Progress {
 }
 
 export function progressBar(label: string, total: number, fieldsFormat = ""): Progress {
-  if (!process.stderr.isTTY && process.env.FUNDL_PROGRESS !== "1") {
+  const forced = process.env.FUNDL_PROGRESS === "1";
+  if (!process.stderr.isTTY && !forced) {
     let v = 0;
     return { update: (x) => void (v = x), increment: () => void v++, stop: () => {} };
   }
@@ -23,6 +24,8 @@ export function progressBar(label: string, total: number, fieldsFormat = ""): Pr
       hideCursor: true,
       clearOnComplete: false,
       etaBuffer: 50,
+      noTTYOutput: forced,
+      notTTYSchedule: 1000,
     },
     cliProgress.Presets.shades_classic,
   );

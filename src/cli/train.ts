@@ -1,5 +1,5 @@
 /**
- * `fundl train <task>`: one verb, a task per file (train-<task>.ts) registered in `tasks` below.
+ * `fundl train <task>`: one verb, a task per file (train-<task>.ts), each imported and registered in `tasks` below.
  * Options are shared; each task reads the ones it needs.
  */
 import type { Command } from "commander";
@@ -43,7 +43,7 @@ export function registerTrain(program: Command): void {
       return n;
     })
     .option("--threads <n>", "threads for the fast kernels", positiveInt("--threads"))
-    .option("--backend <name>", "kernel backend: fast or reference")
+    .option("--backend <name>", "kernel backend: fast, js or reference")
     .option("--save <file>", "write a checkpoint (safetensors) after each epoch")
     .option("--resume <file>", "continue from a checkpoint")
     .option("--cell <kind>", "recurrent cell (adding task): ugrnn | gru | lstm | rnn")

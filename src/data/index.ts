@@ -6,3 +6,5 @@ export type { DataLoaderOptions, DataLoaderState } from "./loader.js";
 export { loadMnist, mnistSplit } from "./mnist.js";
 export { randomShift } from "./augment.js";
 export type { MnistSplitOptions } from "./mnist.js";
+export { addingProblem, ADDING_BASELINE_MSE } from "./adding.js";
+export type { AddingBatch, AddingOptions } from "./adding.js";

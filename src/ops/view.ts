@@ -149,10 +149,14 @@ export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1)
   const inner = sizeOf(x.shape.slice(d + 1));
   return runOp("slice", [x], () => {
     const out = empty(x.dtype, outer * count * inner);
+    const xd = x.data;
+    // y[o,k,i] = x[o, start + k·step, i]  (short rows copied by a plain loop: subarray views cost more)
     for (let o = 0; o < outer; o++)
       for (let k = 0; k < count; k++) {
         const src = (o * size + s + k * step) * inner;
-        out.set(x.data.subarray(src, src + inner), (o * count + k) * inner);
+        const dst = (o * count + k) * inner;
+        if (inner >= 64) out.set(xd.subarray(src, src + inner), dst);
+        else for (let i = 0; i < inner; i++) out[dst + i] = xd[src + i]!;
       }
     return {
       out: new Tensor(out, shape),
