@@ -30,6 +30,7 @@ import type { TypedArray } from "./dtype.js";
 import { ShapeError, sizeOf, stridesOf } from "./shape.js";
 import { Tensor } from "./tensor.js";
 import { empty, sameDType } from "./ops/util.js";
+import { permuteData } from "./ops/view.js";
 
 export interface EinsumSpec {
   inputs: string[][];
@@ -150,24 +151,10 @@ function reduceTo(op: Operand, keep: string[], sizes: Map<string, number>, dtype
   return { data, letters: keep };
 }
 
+/** The operand's values with its (distinct) letters reordered to `order`. */
 function permuteTo(op: Operand, order: string[], sizes: Map<string, number>): TypedArray {
   if (op.letters.every((c, i) => c === order[i])) return op.data;
-  const shape = order.map((c) => sizes.get(c)!);
-  const read = strideFor(op.letters, order, sizes);
-  const out = new (op.data.constructor as { new (n: number): TypedArray })(op.data.length);
-  const idx = new Array<number>(order.length).fill(0);
-  let r = 0;
-  for (let i = 0; i < out.length; i++) {
-    out[i] = op.data[r]!;
-    for (let d = order.length - 1; d >= 0; d--) {
-      idx[d]!++;
-      r += read[d]!;
-      if (idx[d]! < shape[d]!) break;
-      r -= read[d]! * shape[d]!;
-      idx[d] = 0;
-    }
-  }
-  return out;
+  return permuteData(op.data, op.letters.map((c) => sizes.get(c)!), order.map((c) => op.letters.indexOf(c)));
 }
 
 /** Contract two operands into the letters `keep` as one batched matmul; returns the work done. */

@@ -86,3 +86,27 @@ export function normDims(op: string, dims: number | readonly number[] | undefine
   if (new Set(out).size !== out.length) throw new RangeError(`${op}: dims ${JSON.stringify(list)} repeat a dimension`);
   return out.sort((x, y) => x - y);
 }
+
+/**
+ * For each element of `target` (row-major), the flat index in an array of `shape` that
+ * broadcasting reads: offset[i] = Σ_d idx_d(i) · stride_d, with stride 0 on broadcast dims.
+ */
+export function broadcastOffsets(shape: Shape, target: Shape): Int32Array {
+  const n = sizeOf(target);
+  const st = broadcastStrides(shape, target);
+  const rank = target.length;
+  const out = new Int32Array(n);
+  const idx = new Array<number>(rank).fill(0);
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    out[i] = o;
+    for (let d = rank - 1; d >= 0; d--) {
+      idx[d]!++;
+      o += st[d]!;
+      if (idx[d]! < target[d]!) break;
+      o -= st[d]! * target[d]!;
+      idx[d] = 0;
+    }
+  }
+  return out;
+}

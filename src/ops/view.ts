@@ -66,7 +66,8 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   }));
 }
 
-function permuteData<T extends Float32Array | Float64Array>(src: T, shape: Shape, p: readonly number[]): T {
+/** y[i_{p(0)}, …] = x[i_0, …] on raw storage: y's dim k is x's dim p[k]. */
+export function permuteData<T extends Float32Array | Float64Array>(src: T, shape: Shape, p: readonly number[]): T {
   const n = src.length;
   const out = new (src.constructor as { new (n: number): T })(n);
   const rank = shape.length;

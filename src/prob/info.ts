@@ -10,7 +10,7 @@
  *   I(A; B)  =  H(A) + H(B) − H(A, B)          for a joint table p[a, b]
  */
 import { gradBuffer, runOp } from "../autograd.js";
-import { broadcastShapes, broadcastStrides, normDim, sameShape, sizeOf } from "../shape.js";
+import { broadcastOffsets, broadcastShapes, normDim, sameShape, sizeOf } from "../shape.js";
 import { Tensor, tensor, type NestedArray } from "../tensor.js";
 import { div, exp, mul, neg, sub } from "../ops/elementwise.js";
 import { sum } from "../ops/reduce.js";
@@ -104,29 +104,8 @@ export function xlogy(x: Tensor, y: Tensor): Tensor {
   if (x.dtype !== y.dtype) throw new TypeError(`xlogy: dtype mismatch: x is ${x.dtype}, y is ${y.dtype}`);
   const shape = broadcastShapes("xlogy", x.shape, y.shape);
   const n = sizeOf(shape);
-  const sx = broadcastStrides(x.shape, shape);
-  const sy = broadcastStrides(y.shape, shape);
-  const ix = new Int32Array(n);
-  const iy = new Int32Array(n);
-  {
-    const rank = shape.length;
-    const idx = new Array<number>(rank).fill(0);
-    let a = 0;
-    let b = 0;
-    for (let i = 0; i < n; i++) {
-      ix[i] = a;
-      iy[i] = b;
-      for (let d = rank - 1; d >= 0; d--) {
-        idx[d]!++;
-        a += sx[d]!;
-        b += sy[d]!;
-        if (idx[d]! < shape[d]!) break;
-        a -= sx[d]! * shape[d]!;
-        b -= sy[d]! * shape[d]!;
-        idx[d] = 0;
-      }
-    }
-  }
+  const ix = broadcastOffsets(x.shape, shape);
+  const iy = broadcastOffsets(y.shape, shape);
   return runOp("xlogy", [x, y], () => {
     const out = new Tensor(x.dtype === "float64" ? new Float64Array(n) : new Float32Array(n), shape);
     const xd = x.data;
