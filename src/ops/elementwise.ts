@@ -3,6 +3,7 @@
  * grads and `addGrad` sums the contribution back over broadcast dims.
  */
 import { addGrad, gradBuffer, runOp } from "../autograd.js";
+import { kernels } from "../backend/index.js";
 import type { TypedArray } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from "../shape.js";
 import { Tensor, asTensor, type TensorLike } from "../tensor.js";
@@ -226,8 +227,25 @@ export const sigmoid = (x: Tensor): Tensor =>
 /** tanh' = 1 − y² */
 export const tanh = (x: Tensor): Tensor => unary("tanh", { f: Math.tanh, df: (_x, y) => 1 - y * y }, x);
 
-/** relu(x) = max(x, 0); relu'(x) = 1[x > 0] */
-export const relu = (x: Tensor): Tensor => unary("relu", { f: (v) => (v > 0 ? v : 0), df: (v) => (v > 0 ? 1 : 0) }, x);
+/**
+ * relu(x) = max(x, 0); relu'(x) = 1[x > 0] — through the backend's kernels. As in PyTorch, a NaN
+ * input stays NaN, and no gradient flows where x ≤ 0 or x is NaN.
+ */
+export function relu(xIn: Tensor): Tensor {
+  const x = checkTensor("relu", xIn);
+  return runOp("relu", [x], () => {
+    const out = empty(x.dtype, x.size);
+    // y[i] = max(x[i], 0)
+    kernels().reluForward(x.data, out);
+    return {
+      out: new Tensor(out, x.shape),
+      backward: (y) => {
+        // x.grad[i] += y.grad[i] · 1[x[i] > 0]
+        kernels().reluBackward(x.data, y.grad!.data, gradBuffer(x));
+      },
+    };
+  });
+}
 
 export const leakyRelu = (x: Tensor, slope = 0.01): Tensor =>
   unary("leakyRelu", { f: (v) => (v > 0 ? v : slope * v), df: (v) => (v > 0 ? 1 : slope) }, x);

@@ -1,11 +1,12 @@
 /**
  * 2-D pooling on NCHW input, window k, stride s (default k), zero padding p (≤ k/2, as in PyTorch).
  *   maxPool2d: y[b,c,i,j] = max_{di,dj} x[b,c,s·i+di−p, s·j+dj−p]   (padded pixels never win)
- *              x.grad[b,c,argmax] += y.grad[b,c,i,j]               (first maximum on ties)
+ *              x.grad[b,c,argmax] += y.grad[b,c,i,j]               (first maximum on ties; a NaN wins)
  *   avgPool2d: y[b,c,i,j] = (1/k²) Σ_{di,dj} x[b,c,s·i+di−p, s·j+dj−p]   (padded zeros counted, PyTorch's default)
  *              x.grad[b,c,s·i+di−p, s·j+dj−p] += y.grad[b,c,i,j] / k²
  */
 import { gradBuffer, runOp } from "../autograd.js";
+import { kernels } from "../backend/index.js";
 import { countWork } from "../profile.js";
 import { fmt, ShapeError } from "../shape.js";
 import { Tensor } from "../tensor.js";
@@ -55,41 +56,14 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   return runOp("maxPool2d", [x], () => {
     const y = empty(x.dtype, nOut);
     const arg = new Int32Array(nOut); // flat index into x of each window's maximum
-    const xd = x.data;
-    for (let bc = 0; bc < batch * ch; bc++) {
-      const xo = bc * h * w;
-      for (let i = 0; i < ho; i++)
-        for (let j = 0; j < wo; j++) {
-          // y[b,c,i,j] = max_{di,dj} x[b,c,s·i+di−p, s·j+dj−p]
-          let best = -Infinity;
-          let at = -1;
-          for (let di = 0; di < kh; di++) {
-            const r = sh * i + di - ph;
-            if (r < 0 || r >= h) continue;
-            for (let dj = 0; dj < kw; dj++) {
-              const q = sw * j + dj - pw;
-              if (q < 0 || q >= w) continue;
-              const v = xd[xo + r * w + q]!;
-              if (v > best || at < 0 || Number.isNaN(v)) {
-                best = v;
-                at = xo + r * w + q;
-                if (Number.isNaN(v)) break;
-              }
-            }
-          }
-          const o = (bc * ho + i) * wo + j;
-          y[o] = best;
-          arg[o] = at;
-        }
-    }
+    // y[b,c,i,j] = max_{di,dj} x[b,c,s·i+di−p, s·j+dj−p]   (first maximum on ties; a NaN wins its window)
+    kernels().maxPool2dForward(x.data, y, arg, { batch, channels: ch, h, w, kh, kw, ho, wo, strideH: sh, strideW: sw, padH: ph, padW: pw });
     return {
       out: new Tensor(y, [batch, ch, ho, wo]),
       extra: { comparisons: nOut * kh * kw },
       backward: (out) => {
-        const gy = out.grad!.data;
-        const gx = gradBuffer(x);
         // x.grad[b,c,argmax(i,j)] += y.grad[b,c,i,j]
-        for (let o = 0; o < nOut; o++) gx[arg[o]!] = gx[arg[o]!]! + gy[o]!;
+        kernels().maxPool2dBackward(out.grad!.data, arg, gradBuffer(x));
         countWork(0, nOut);
       },
     };
