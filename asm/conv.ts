@@ -3,6 +3,7 @@
 import { Geometry, isPointwise } from "./geometry";
 import { im2col, col2im } from "./im2col";
 import { gemm, gemmScratchBytes } from "./gemm";
+import { addBiasPlanes } from "./elementwise";
 
 @inline function bytes(n: i32): usize {
   return (<usize>n << 2);
@@ -17,10 +18,11 @@ export function convScratchBytes(g: Geometry): i32 {
 }
 
 /**
- * y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p]
- * for images b in [b0, b1) and output channels c in [c0, c1): y[b] rows = W rows · col(x[b]).
+ * y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] (+ bias[c] when bias ≠ 0)
+ * for images b in [b0, b1) and output channels c in [c0, c1): y[b] rows = W rows · col(x[b]), then
+ * the bias is added while those rows are still in cache.
  */
-export function convForward(x: usize, w: usize, y: usize, g: Geometry, b0: i32, b1: i32, c0: i32, c1: i32, scratch: usize): void {
+export function convForward(x: usize, w: usize, y: usize, bias: usize, g: Geometry, b0: i32, b1: i32, c0: i32, c1: i32, scratch: usize): void {
   const K = g.cin * g.kh * g.kw;
   const N = g.ho * g.wo;
   const col = align64(scratch);
@@ -33,6 +35,7 @@ export function convForward(x: usize, w: usize, y: usize, g: Geometry, b0: i32, 
       src = col;
     }
     gemm(0, 0, c1 - c0, N, K, w + bytes(c0 * K), K, src, N, y + bytes((b * g.cout + c0) * N), N, 0, gs);
+    if (bias != 0) addBiasPlanes(y + bytes(b * g.cout * N), bias, N, c0, c1);
   }
 }
 

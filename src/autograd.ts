@@ -6,6 +6,7 @@
  * a fresh `.grad` each call, dropped afterwards unless `retainGrad()` was asked for.
  */
 import { allocate, type TypedArray } from "./dtype.js";
+import { recycle, takeUninitialized, takeZeroed } from "./grad-pool.js";
 import { attributed, countWork } from "./profile.js";
 import { fmt, sameShape, ShapeError, sizeOf, type Shape } from "./shape.js";
 import { Tensor } from "./tensor.js";
@@ -148,7 +149,7 @@ export function runOp(name: string, inputs: readonly Tensor[], forward: () => Op
 
 /** `t.grad`'s storage, created as zeros on first use — for backwards written as `x.grad[i] += …` loops. */
 export function gradBuffer(t: Tensor): TypedArray {
-  if (t.grad === null) t.grad = new Tensor(allocate(t.dtype, t.size), t.shape, false);
+  if (t.grad === null) t.grad = new Tensor(takeZeroed(t.dtype, t.size), t.shape, false);
   return t.grad.data;
 }
 
@@ -196,7 +197,13 @@ export function addGrad(t: Tensor, g: Tensor): void {
   if (g.dtype !== t.dtype) throw new TypeError(`addGrad: gradient dtype ${g.dtype} does not match tensor dtype ${t.dtype}`);
   const r = sumToShape(g, t.shape);
   if (t.grad === null) {
-    t.grad = new Tensor(r === g ? r.data.slice() : r.data, t.shape, false);
+    // a gradient is never aliased: adopt sumToShape's fresh array, or copy g
+    let data = r.data;
+    if (r === g) {
+      data = takeUninitialized(t.dtype, t.size);
+      data.set(g.data);
+    }
+    t.grad = new Tensor(data, t.shape, false);
     return;
   }
   const dst = t.grad.data;
@@ -272,7 +279,11 @@ export function runBackward(root: Tensor, grad?: Tensor, options: BackwardOption
         node.inputs = [];
         node.backward = () => {};
       }
-      if (!t._retainGrad) t.grad = null;
+      if (!t._retainGrad && !t.isLeaf && t.grad !== null) {
+        // its op's backward has read it and nothing else can reach it: the storage goes back for reuse
+        recycle(t.grad.data);
+        t.grad = null;
+      }
     }
   });
 }

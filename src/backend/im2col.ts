@@ -4,11 +4,11 @@
  *     both packed into float64 buffers, and a 4×4 register-blocked micro-kernel);
  *   - conv2d forward / backward: im2col (or col2im) per image, then that GEMM.
  * Works for float32 and float64 (accumulation is in float64 within each KC block). Single-threaded.
+ * The fast backend uses these for float64 data.
  */
 import type { TypedArray } from "../dtype.js";
-import { registerBackend } from "./index.js";
 import type { Conv2dArgs, Kernels, MatmulArgs } from "./kernels.js";
-import { sourceIndex } from "./reference.js";
+import { conv2dBackwardBiasReference, sourceIndex } from "./reference.js";
 
 const MR = 4;
 const NR = 4;
@@ -185,11 +185,19 @@ function col2im(gcol: Float64Array, b: number, g: Conv2dArgs, rows: Int32Array, 
   }
 }
 
-/** y[b] (Cout×P) = W (Cout×K) · col[b] (K×P), K = Cin·kH·kW, P = Ho·Wo. */
-export function conv2dForwardJs(x: TypedArray, w: TypedArray, y: TypedArray, g: Conv2dArgs): void {
+/** y[b,c,i,j] = bias[c] for every image (the GEMMs then add into it). */
+function fillBias(y: TypedArray, bias: TypedArray, g: Conv2dArgs): void {
+  const P = g.ho * g.wo;
+  for (let b = 0; b < g.batch; b++) for (let c = 0; c < g.cout; c++) y.fill(bias[c]!, (b * g.cout + c) * P, (b * g.cout + c + 1) * P);
+}
+
+/** y[b] (Cout×P) = W (Cout×K) · col[b] (K×P) (+ bias[c] on row c), K = Cin·kH·kW, P = Ho·Wo. */
+export function conv2dForwardJs(x: TypedArray, w: TypedArray, y: TypedArray, g: Conv2dArgs, bias?: TypedArray | null): void {
   const K = g.cin * g.kh * g.kw, P = g.ho * g.wo;
+  if (bias) fillBias(y, bias, g);
+  const add = !!bias;
   if (isPointwise(g)) {
-    for (let b = 0; b < g.batch; b++) gemm(w, 0, K, 1, x, b * K * P, P, 1, y, b * g.cout * P, g.cout, P, K, false);
+    for (let b = 0; b < g.batch; b++) gemm(w, 0, K, 1, x, b * K * P, P, 1, y, b * g.cout * P, g.cout, P, K, add);
     return;
   }
   const rows = taps(g.h, g.kh, g.ho, g.strideH, g.padH, g.padMode);
@@ -197,7 +205,7 @@ export function conv2dForwardJs(x: TypedArray, w: TypedArray, y: TypedArray, g: 
   const col = colBuffer(K * P);
   for (let b = 0; b < g.batch; b++) {
     im2col(x, b, g, rows, cols, col);
-    gemm(w, 0, K, 1, col, 0, P, 1, y, b * g.cout * P, g.cout, P, K, false);
+    gemm(w, 0, K, 1, col, 0, P, 1, y, b * g.cout * P, g.cout, P, K, add);
   }
 }
 
@@ -217,9 +225,10 @@ export function conv2dBackwardInputJs(gy: TypedArray, w: TypedArray, gx: TypedAr
   }
 }
 
-/** W.grad (Cout×K) += Σ_b y.grad[b] (Cout×P) · col[b]ᵀ (P×K). */
-export function conv2dBackwardWeightJs(gy: TypedArray, x: TypedArray, gw: TypedArray, g: Conv2dArgs): void {
+/** W.grad (Cout×K) += Σ_b y.grad[b] (Cout×P) · col[b]ᵀ (P×K); bias.grad[c] += Σ_{b,i,j} y.grad[b,c,i,j] when gb is given. */
+export function conv2dBackwardWeightJs(gy: TypedArray, x: TypedArray, gw: TypedArray, g: Conv2dArgs, gb?: TypedArray | null): void {
   const K = g.cin * g.kh * g.kw, P = g.ho * g.wo;
+  if (gb) conv2dBackwardBiasReference(gy, gb, g);
   if (isPointwise(g)) {
     for (let b = 0; b < g.batch; b++) gemm(gy, b * g.cout * P, P, 1, x, b * K * P, 1, P, gw, 0, g.cout, K, P, true);
     return;
@@ -240,4 +249,3 @@ export const jsKernels: Kernels = {
   conv2dBackwardWeight: conv2dBackwardWeightJs,
 };
 
-registerBackend("js", jsKernels);

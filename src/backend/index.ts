@@ -5,12 +5,14 @@
 import type { Kernels } from "./kernels.js";
 import { referenceKernels } from "./reference.js";
 import { coreCount, fastInfo, fastKernels, setFastThreads } from "./fast/index.js";
+import { jsKernels } from "./im2col.js";
 
 export type { Conv2dArgs, Kernels, MatmulArgs, Pool2dArgs } from "./kernels.js";
 
 const registry = new Map<string, Partial<Kernels>>([
   ["reference", {}],
   ["fast", fastKernels],
+  ["js", jsKernels],
 ]);
 // "fast" is the default (its kernels fall back to the reference for float64 and where wasm is missing);
 // FUNDL_BACKEND=reference selects the definitions from the start.

@@ -66,12 +66,18 @@ export interface Pool2dArgs {
 export interface Kernels {
   /** C[b,i,j] (+)= Σ_k A[b,i,k] · B[b,k,j] */
   matmul(a: TypedArray, b: TypedArray, c: TypedArray, args: MatmulArgs): void;
-  /** y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p]  (y overwritten, no bias) */
-  conv2dForward(x: TypedArray, w: TypedArray, y: TypedArray, args: Conv2dArgs): void;
+  /**
+   * y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] + bias[c]
+   * (y overwritten; without a bias the last term is 0)
+   */
+  conv2dForward(x: TypedArray, w: TypedArray, y: TypedArray, args: Conv2dArgs, bias?: TypedArray | null): void;
   /** x.grad[b,c',s·i+di−p, s·j+dj−p] += y.grad[b,c,i,j] · W[c,c',di,dj]  (adds into gx) */
   conv2dBackwardInput(gy: TypedArray, w: TypedArray, gx: TypedArray, args: Conv2dArgs): void;
-  /** W.grad[c,c',di,dj] += y.grad[b,c,i,j] · x[b,c',s·i+di−p, s·j+dj−p]  (adds into gw) */
-  conv2dBackwardWeight(gy: TypedArray, x: TypedArray, gw: TypedArray, args: Conv2dArgs): void;
+  /**
+   * W.grad[c,c',di,dj] += y.grad[b,c,i,j] · x[b,c',s·i+di−p, s·j+dj−p]  (adds into gw), and when gb
+   * is given also bias.grad[c] += Σ_{b,i,j} y.grad[b,c,i,j]  (both reduce the same y.grad)
+   */
+  conv2dBackwardWeight(gy: TypedArray, x: TypedArray, gw: TypedArray, args: Conv2dArgs, gb?: TypedArray | null): void;
   /**
    * y[b,c,i,j] = max_{di,dj} x[b,c,s·i+di−p, s·j+dj−p], and argmax[b,c,i,j] = the flat index into x
    * of that maximum (the first on ties; a NaN wins and ends its window).

@@ -34,14 +34,14 @@ export function sourceIndex(pos: number, size: number, mode: "zeros" | "circular
   return ((pos % size) + size) % size;
 }
 
-export function conv2dForwardReference(x: TypedArray, w: TypedArray, y: TypedArray, p: Conv2dArgs): void {
+export function conv2dForwardReference(x: TypedArray, w: TypedArray, y: TypedArray, p: Conv2dArgs, bias?: TypedArray | null): void {
   const { batch, cin, h, w: wd, cout, kh, kw, ho, wo, strideH, strideW, padH, padW, padMode } = p;
   for (let b = 0; b < batch; b++)
     for (let c = 0; c < cout; c++)
       for (let i = 0; i < ho; i++)
         for (let j = 0; j < wo; j++) {
-          // y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p]
-          let s = 0;
+          // y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] + bias[c]
+          let s = bias ? bias[c]! : 0;
           for (let cc = 0; cc < cin; cc++)
             for (let di = 0; di < kh; di++) {
               const r = sourceIndex(strideH * i + di - padH, h, padMode);
@@ -78,8 +78,22 @@ export function conv2dBackwardInputReference(gy: TypedArray, w: TypedArray, gx: 
         }
 }
 
-export function conv2dBackwardWeightReference(gy: TypedArray, x: TypedArray, gw: TypedArray, p: Conv2dArgs): void {
+/** bias.grad[c] += Σ_{b,i,j} y.grad[b,c,i,j] */
+export function conv2dBackwardBiasReference(gy: TypedArray, gb: TypedArray, p: Conv2dArgs): void {
+  const plane = p.ho * p.wo;
+  for (let c = 0; c < p.cout; c++) {
+    let s = 0;
+    for (let b = 0; b < p.batch; b++) {
+      const o = (b * p.cout + c) * plane;
+      for (let q = 0; q < plane; q++) s += gy[o + q]!;
+    }
+    gb[c] = gb[c]! + s;
+  }
+}
+
+export function conv2dBackwardWeightReference(gy: TypedArray, x: TypedArray, gw: TypedArray, p: Conv2dArgs, gb?: TypedArray | null): void {
   const { batch, cin, h, w: wd, cout, kh, kw, ho, wo, strideH, strideW, padH, padW, padMode } = p;
+  if (gb) conv2dBackwardBiasReference(gy, gb, p);
   for (let c = 0; c < cout; c++)
     for (let cc = 0; cc < cin; cc++)
       for (let di = 0; di < kh; di++)

@@ -9,7 +9,7 @@
 import { gradBuffer, runOp } from "../autograd.js";
 import { kernels } from "../backend/index.js";
 import type { Conv2dArgs } from "../backend/kernels.js";
-import "../backend/im2col.js"; // registers the "js" backend
+import { conv2dBackwardBiasReference } from "../backend/reference.js";
 import { countWork } from "../profile.js";
 import { fmt, ShapeError } from "../shape.js";
 import { Tensor } from "../tensor.js";
@@ -133,17 +133,8 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dO
   const plane = g.ho * g.wo;
   return runOp("conv2d", inputs, () => {
     const y = empty(x.dtype, g.batch * g.cout * plane);
-    kernels().conv2dForward(x.data, w.data, y, g);
-    if (b) {
-      // y[b,c,i,j] += bias[c]
-      const bd = b.data;
-      for (let n = 0; n < g.batch; n++)
-        for (let c = 0; c < g.cout; c++) {
-          const o = (n * g.cout + c) * plane;
-          const v = bd[c]!;
-          for (let q = 0; q < plane; q++) y[o + q] = y[o + q]! + v;
-        }
-    }
+    // y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] + bias[c]
+    kernels().conv2dForward(x.data, w.data, y, g, b ? b.data : null);
     return {
       out: new Tensor(y, [g.batch, g.cout, g.ho, g.wo]),
       multiplies: products,
@@ -156,23 +147,17 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dO
           kernels().conv2dBackwardInput(gy, w.data, gradBuffer(x), g);
           countWork(products, products, { realMultiplies: realProducts });
         }
+        const gb = b && b.requiresGrad ? gradBuffer(b) : null;
         if (w.requiresGrad) {
           // W.grad[c,c',di,dj] += Σ_{b,i,j} y.grad[b,c,i,j] · x[b,c',s·i+di−p, s·j+dj−p]
-          kernels().conv2dBackwardWeight(gy, x.data, gradBuffer(w), g);
+          // bias.grad[c] += Σ_{b,i,j} y.grad[b,c,i,j]   (same kernel: both reduce y.grad)
+          kernels().conv2dBackwardWeight(gy, x.data, gradBuffer(w), g, gb);
           countWork(products, products, { realMultiplies: realProducts });
+        } else if (gb) {
+          // bias.grad[c] += Σ_{b,i,j} y.grad[b,c,i,j]   (a frozen weight: the bias alone)
+          conv2dBackwardBiasReference(gy, gb, g);
         }
-        if (b && b.requiresGrad) {
-          // bias.grad[c] += Σ_{b,i,j} y.grad[b,c,i,j]
-          const gb = gradBuffer(b);
-          for (let n = 0; n < g.batch; n++)
-            for (let c = 0; c < g.cout; c++) {
-              const o = (n * g.cout + c) * plane;
-              let s = 0;
-              for (let q = 0; q < plane; q++) s += gy[o + q]!;
-              gb[c] = gb[c]! + s;
-            }
-          countWork(0, g.batch * g.cout * plane);
-        }
+        if (gb) countWork(0, g.batch * g.cout * plane);
       },
     };
   });

@@ -3,7 +3,9 @@
 import { describe, expect, it } from "vitest";
 import { fastKernels } from "../../src/backend/fast/index.js";
 import { setFastThreads } from "../../src/backend/fast/context.js";
+import { jsKernels } from "../../src/backend/im2col.js";
 import {
+  conv2dBackwardBiasReference,
   conv2dBackwardInputReference,
   conv2dBackwardWeightReference,
   conv2dForwardReference,
@@ -73,6 +75,51 @@ describe("fast conv2d", () => {
     }
   });
 
+  it("adds the bias in the forward kernel and reduces its gradient beside the weight gradient (fast and js)", () => {
+    const r = rng(77);
+    const cases = [
+      ...Array.from({ length: 20 }, () => randomGeometry(r)),
+      convArgs({ batch: 6, cin: 1, cout: 32, h: 28, w: 28, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, padMode: "zeros" }),
+      convArgs({ batch: 3, cin: 32, cout: 13, h: 14, w: 15, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, padMode: "zeros" }),
+    ];
+    for (const p of cases) {
+      const x = randomF32(p.batch * p.cin * p.h * p.w, r), w = randomF32(p.cout * p.cin * p.kh * p.kw, r);
+      const bias = randomF32(p.cout, r), gy = randomF32(p.batch * p.cout * p.ho * p.wo, r);
+      const gw0 = randomF32(w.length, r), gb0 = randomF32(p.cout, r);
+      const y64 = new Float64Array(gy.length), gw64 = new Float64Array(gw0), gb64 = new Float64Array(gb0);
+      conv2dForwardReference(new Float64Array(x), new Float64Array(w), y64, p, new Float64Array(bias));
+      conv2dBackwardWeightReference(new Float64Array(gy), new Float64Array(x), gw64, p, gb64);
+      // the bias gradient alone, as the definition writes it
+      const gbAlone = new Float64Array(gb0);
+      conv2dBackwardBiasReference(new Float64Array(gy), gbAlone, p);
+      expect(Array.from(gbAlone)).toEqual(Array.from(gb64));
+      for (const k of [fastKernels, jsKernels]) {
+        const y = new Float32Array(gy.length), gw = new Float32Array(gw0), gb = new Float32Array(gb0);
+        k.conv2dForward!(x, w, y, p, bias);
+        k.conv2dBackwardWeight!(gy, x, gw, p, gb);
+        expect(maxRelError(y, y64), JSON.stringify(p)).toBeLessThan(tolerance(p.cin * p.kh * p.kw + 1));
+        expect(maxRelError(gw, gw64), JSON.stringify(p)).toBeLessThan(tolerance(p.batch * p.ho * p.wo));
+        expect(maxRelError(gb, gb64), JSON.stringify(p)).toBeLessThan(tolerance(p.batch * p.ho * p.wo));
+      }
+    }
+  });
+
+  it("float64 data (routed to the blocked TypeScript kernels) matches the definitions to float64 rounding", () => {
+    const p = convArgs({ batch: 4, cin: 8, cout: 16, h: 14, w: 14, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, padMode: "zeros" });
+    const r = rng(5);
+    const f64 = (n: number) => new Float64Array(randomF32(n, r));
+    const x = f64(p.batch * p.cin * p.h * p.w), w = f64(p.cout * p.cin * p.kh * p.kw), b = f64(p.cout), gy = f64(p.batch * p.cout * p.ho * p.wo);
+    const want = { y: new Float64Array(gy.length), gx: new Float64Array(x.length), gw: new Float64Array(w.length), gb: new Float64Array(p.cout) };
+    conv2dForwardReference(x, w, want.y, p, b);
+    conv2dBackwardInputReference(gy, w, want.gx, p);
+    conv2dBackwardWeightReference(gy, x, want.gw, p, want.gb);
+    const got = { y: new Float64Array(gy.length), gx: new Float64Array(x.length), gw: new Float64Array(w.length), gb: new Float64Array(p.cout) };
+    fastKernels.conv2dForward!(x, w, got.y, p, b);
+    fastKernels.conv2dBackwardInput!(gy, w, got.gx, p);
+    fastKernels.conv2dBackwardWeight!(gy, x, got.gw, p, got.gb);
+    for (const k of ["y", "gx", "gw", "gb"] as const) expect(maxRelError(got[k], want[k]), k).toBeLessThan(1e-12);
+  });
+
   it("gives the same numbers on 1, 2 and 3 threads", () => {
     const geometries = [
       convArgs({ batch: 5, cin: 6, cout: 16, h: 12, w: 12, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, padMode: "zeros" }),
@@ -85,10 +132,11 @@ describe("fast conv2d", () => {
       const run = (threads: number) => {
         setFastThreads(threads);
         const y = new Float32Array(gy.length), gx = new Float32Array(x.length), gw = new Float32Array(w.length);
-        fastKernels.conv2dForward!(x, w, y, p);
+        const b = new Float32Array(p.cout).fill(0.25), gb = new Float32Array(p.cout);
+        fastKernels.conv2dForward!(x, w, y, p, b);
         fastKernels.conv2dBackwardInput!(gy, w, gx, p);
-        fastKernels.conv2dBackwardWeight!(gy, x, gw, p);
-        return [y, gx, gw];
+        fastKernels.conv2dBackwardWeight!(gy, x, gw, p, gb);
+        return [y, gx, gw, gb];
       };
       const one = run(1);
       for (const t of [2, 3]) expect(run(t)).toEqual(one);

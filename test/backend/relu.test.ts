@@ -1,4 +1,5 @@
-// The fast ReLU kernels against their definitions, special values included (zeros compared without sign).
+// The fast ReLU kernels against their definitions, special values included (zeros compared without sign),
+// on both the JavaScript loops and the wasm SIMD path.
 import { describe, expect, it } from "vitest";
 import { fastKernels } from "../../src/backend/fast/index.js";
 import { reluBackwardReference, reluForwardReference } from "../../src/backend/reference.js";
@@ -17,9 +18,10 @@ function sample(n: number, seed: number): Float32Array {
 const unsigned = (a: ArrayLike<number>): number[] => Array.from(a, (v) => (v === 0 ? 0 : v));
 
 describe("fast relu", () => {
-  for (const Array of [Float32Array, Float64Array]) {
-    it(`matches the definitions (${Array.name})`, () => {
-      const x = new Array(sample(5000, 1)), gy = new Array(sample(5000, 2)), g0 = new Array(sample(5000, 3));
+  // 5000: the JavaScript loops; 16387 and 100001: the wasm SIMD path, with a scalar tail
+  for (const [Array, n] of [[Float32Array, 5000], [Float64Array, 5000], [Float32Array, 16387], [Float32Array, 100001], [Float64Array, 100001]] as const) {
+    it(`matches the definitions (${Array.name}, ${n} values)`, () => {
+      const x = new Array(sample(n, 1)), gy = new Array(sample(n, 2)), g0 = new Array(sample(n, 3));
       const y0 = new Array(x.length), y1 = new Array(x.length);
       reluForwardReference(x, y0);
       fastKernels.reluForward!(x, y1);

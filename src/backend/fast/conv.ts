@@ -1,13 +1,17 @@
 /**
  * The fast convolution kernels: im2col + GEMM in WebAssembly. Threads take images when the batch is
  * large enough, else channels, so no two threads write the same element and the result does not
- * depend on the thread count.
+ * depend on the thread count. The bias is added inside the forward kernel, and its gradient is
+ * reduced beside the weight gradient from the same copy of y.grad. float64 data and calls too
+ * large for the module's memory go to the TypeScript "js" kernels; tiny problems to the definitions.
  */
 import type { TypedArray } from "../../dtype.js";
+import { conv2dBackwardInputJs, conv2dBackwardWeightJs, conv2dForwardJs } from "../im2col.js";
 import type { Conv2dArgs } from "../kernels.js";
 import { conv2dBackwardInputReference, conv2dBackwardWeightReference, conv2dForwardReference } from "../reference.js";
 import { ArenaFull, type Arena } from "./arena.js";
 import { chunkCount, fastContext, splitRange, threadsFor, type FastContext } from "./context.js";
+import type { Task } from "./pool.js";
 
 const MIN_WASM_WORK = 4096;
 const MR = 6;
@@ -17,18 +21,20 @@ function allF32(...xs: TypedArray[]): boolean {
 }
 
 /**
- * Run `inWasm` when the call suits the kernel module (float32, not tiny, memory to spare), else
- * `reference`: float64 data, tiny problems and calls too large for the module's memory.
+ * Run `inWasm` when the call suits the kernel module (float32, not tiny, memory to spare); else tiny
+ * problems run the `reference` loops and everything else (float64 data, no wasm, calls too large
+ * for the module's memory) the blocked TypeScript kernels `js`.
  */
-function dispatch(p: Conv2dArgs, arrays: TypedArray[], inWasm: (ctx: FastContext) => void, reference: () => void): void {
+function dispatch(p: Conv2dArgs, arrays: TypedArray[], inWasm: (ctx: FastContext) => void, reference: () => void, js: () => void): void {
   const work = p.batch * p.cout * p.ho * p.wo * p.cin * p.kh * p.kw;
-  const ctx = allF32(...arrays) && work >= MIN_WASM_WORK ? fastContext() : null;
-  if (!ctx) return reference();
+  if (work < MIN_WASM_WORK) return reference();
+  const ctx = allF32(...arrays) ? fastContext() : null;
+  if (!ctx) return js();
   try {
     inWasm(ctx);
   } catch (err) {
     if (!(err instanceof ArenaFull)) throw err;
-    reference();
+    js();
   }
 }
 
@@ -56,30 +62,43 @@ function isPointwise(p: Conv2dArgs): boolean {
   return p.kh === 1 && p.kw === 1 && p.strideH === 1 && p.strideW === 1 && p.padH === 0 && p.padW === 0;
 }
 
-/** y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] */
-export function fastConv2dForward(x: TypedArray, w: TypedArray, y: TypedArray, p: Conv2dArgs): void {
-  dispatch(p, [x, w, y], (ctx) => forwardInWasm(ctx, x as Float32Array, w as Float32Array, y as Float32Array, p), () => conv2dForwardReference(x, w, y, p));
+/** y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] + bias[c] */
+export function fastConv2dForward(x: TypedArray, w: TypedArray, y: TypedArray, p: Conv2dArgs, bias?: TypedArray | null): void {
+  dispatch(
+    p,
+    bias ? [x, w, y, bias] : [x, w, y],
+    (ctx) => forwardInWasm(ctx, x as Float32Array, w as Float32Array, y as Float32Array, p, (bias ?? null) as Float32Array | null),
+    () => conv2dForwardReference(x, w, y, p, bias),
+    () => conv2dForwardJs(x, w, y, p, bias),
+  );
 }
 
-function forwardInWasm(ctx: FastContext, x: Float32Array, w: Float32Array, y: Float32Array, p: Conv2dArgs): void {
+function forwardInWasm(ctx: FastContext, x: Float32Array, w: Float32Array, y: Float32Array, p: Conv2dArgs, bias: Float32Array | null): void {
   const { arena, pool } = ctx;
   arena.reset();
   const geo = putGeometry(arena, p);
   const px = arena.put(x);
   const pw = arena.put(w);
+  const pb = bias ? arena.put(bias.subarray(0, p.cout)) : 0; // 0: no bias (the arena never hands out offset 0)
   const yView = y.subarray(0, p.batch * p.cout * p.ho * p.wo);
   const py = arena.alloc(yView.length * 4);
   const nt = threadsFor(ctx, flops(p));
   const [scratch, stride] = threadScratch(ctx, geo);
   // tasks take images, or output channels when the batch is too small to share out
   const ranges = p.batch >= 2 * nt ? splitRange(p.batch, chunkCount(p.batch, nt, 4)).map(([lo, hi]) => [lo, hi, 0, p.cout]) : splitRange(p.cout, chunkCount(Math.ceil(p.cout / MR), nt), MR).map(([lo, hi]) => [0, p.batch, lo, hi]);
-  pool.run(ranges.map(([b0, b1, c0, c1]) => ({ name: "convForward", args: [px, pw, py, geo, b0!, b1!, c0!, c1!, scratch] })), nt, stride);
+  pool.run(ranges.map(([b0, b1, c0, c1]) => ({ name: "convForward", args: [px, pw, py, pb, geo, b0!, b1!, c0!, c1!, scratch] })), nt, stride);
   arena.get(py, yView);
 }
 
 /** x.grad[b,c',s·i+di−p, s·j+dj−p] += y.grad[b,c,i,j] · W[c,c',di,dj] */
 export function fastConv2dBackwardInput(gy: TypedArray, w: TypedArray, gx: TypedArray, p: Conv2dArgs): void {
-  dispatch(p, [gy, w, gx], (ctx) => backwardInputInWasm(ctx, gy as Float32Array, w as Float32Array, gx as Float32Array, p), () => conv2dBackwardInputReference(gy, w, gx, p));
+  dispatch(
+    p,
+    [gy, w, gx],
+    (ctx) => backwardInputInWasm(ctx, gy as Float32Array, w as Float32Array, gx as Float32Array, p),
+    () => conv2dBackwardInputReference(gy, w, gx, p),
+    () => conv2dBackwardInputJs(gy, w, gx, p),
+  );
 }
 
 function backwardInputInWasm(ctx: FastContext, gy: Float32Array, w: Float32Array, gx: Float32Array, p: Conv2dArgs): void {
@@ -98,12 +117,18 @@ function backwardInputInWasm(ctx: FastContext, gy: Float32Array, w: Float32Array
   arena.get(pgx, gxView);
 }
 
-/** W.grad[c,c',di,dj] += y.grad[b,c,i,j] · x[b,c',s·i+di−p, s·j+dj−p] */
-export function fastConv2dBackwardWeight(gy: TypedArray, x: TypedArray, gw: TypedArray, p: Conv2dArgs): void {
-  dispatch(p, [gy, x, gw], (ctx) => backwardWeightInWasm(ctx, gy as Float32Array, x as Float32Array, gw as Float32Array, p), () => conv2dBackwardWeightReference(gy, x, gw, p));
+/** W.grad[c,c',di,dj] += y.grad[b,c,i,j] · x[b,c',s·i+di−p, s·j+dj−p], and bias.grad[c] += Σ_{b,i,j} y.grad[b,c,i,j] when gb is given */
+export function fastConv2dBackwardWeight(gy: TypedArray, x: TypedArray, gw: TypedArray, p: Conv2dArgs, gb?: TypedArray | null): void {
+  dispatch(
+    p,
+    gb ? [gy, x, gw, gb] : [gy, x, gw],
+    (ctx) => backwardWeightInWasm(ctx, gy as Float32Array, x as Float32Array, gw as Float32Array, p, (gb ?? null) as Float32Array | null),
+    () => conv2dBackwardWeightReference(gy, x, gw, p, gb),
+    () => conv2dBackwardWeightJs(gy, x, gw, p, gb),
+  );
 }
 
-function backwardWeightInWasm(ctx: FastContext, gy: Float32Array, x: Float32Array, gw: Float32Array, p: Conv2dArgs): void {
+function backwardWeightInWasm(ctx: FastContext, gy: Float32Array, x: Float32Array, gw: Float32Array, p: Conv2dArgs, gb: Float32Array | null): void {
   const { arena, pool } = ctx;
   arena.reset();
   const K = p.cin * p.kh * p.kw;
@@ -116,6 +141,16 @@ function backwardWeightInWasm(ctx: FastContext, gy: Float32Array, x: Float32Arra
   // threads take input channels (each unfolds only its own), or output channels when inputs are few
   const [scratch, stride] = threadScratch(ctx, geo);
   const ranges = p.cin >= nt ? splitRange(p.cin, chunkCount(p.cin, nt)).map(([lo, hi]) => [0, p.cout, lo, hi]) : splitRange(p.cout, chunkCount(Math.ceil(p.cout / MR), nt), MR).map(([lo, hi]) => [lo, hi, 0, p.cin]);
-  pool.run(ranges.map(([c0, c1, q0, q1]) => ({ name: "convBackwardWeight", args: [pgy, px, pgw, geo, c0!, c1!, q0!, q1!, scratch] })), nt, stride);
+  const tasks: Task[] = ranges.map(([c0, c1, q0, q1]) => ({ name: "convBackwardWeight", args: [pgy, px, pgw, geo, c0!, c1!, q0!, q1!, scratch] }));
+  const gbView = gb ? gb.subarray(0, p.cout) : null;
+  const pgb = gbView ? arena.put(gbView) : 0;
+  if (gbView) {
+    // bias.grad[c] += Σ_{b,i,j} y.grad[b,c,i,j], one task per range of channels beside the weight tasks
+    for (const [c0, c1] of splitRange(p.cout, Math.min(nt, p.cout))) {
+      tasks.push({ name: "biasGrad", args: [pgy, pgb, p.batch, p.cout, p.ho * p.wo, c0, c1, scratch] });
+    }
+  }
+  pool.run(tasks, nt, stride);
   arena.get(pgw, gwView);
+  if (gbView) arena.get(pgb, gbView);
 }

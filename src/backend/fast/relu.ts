@@ -1,13 +1,55 @@
 /**
- * Fast ReLU: branch-free loops. On real activations about half the inputs are negative at random,
- * so `x > 0 ? x : 0` mispredicts a branch per element (~3× slower than these). The rare cases the
+ * Fast ReLU. Large float32 arrays run in WebAssembly SIMD (a lane max, and a bit mask for the
+ * gradient: ~4× faster than any JavaScript loop here even with the copies in and out). The rest
+ * runs branch-free loops: on real activations about half the inputs are negative at random, so
+ * `x > 0 ? x : 0` mispredicts a branch per element (~3× slower than these). The rare cases the
  * arithmetic gets wrong (−∞ inputs; infinite or NaN gradients where x ≤ 0) are repaired behind a
  * branch that is almost never taken. Same answers as the definitions, except that a −0 in gx may
  * become +0.
  */
 import type { TypedArray } from "../../dtype.js";
+import { ArenaFull } from "./arena.js";
+import { fastContext } from "./context.js";
+
+/** Below this many elements the copies into wasm memory cost more than they save. */
+const MIN_WASM = 16384;
+
+/** Run `call` on wasm copies of the arrays (outputs copied back); false when wasm cannot take them. */
+function inWasm(inputs: Float32Array[], output: Float32Array, outputIsInput: boolean, call: (ptrs: number[], n: number) => void): boolean {
+  const ctx = fastContext();
+  if (!ctx) return false;
+  const { arena } = ctx;
+  try {
+    arena.reset();
+    const ptrs = inputs.map((a) => arena.put(a));
+    const out = outputIsInput ? ptrs[ptrs.length - 1]! : arena.alloc(output.length * 4);
+    if (!outputIsInput) ptrs.push(out);
+    call(ptrs, output.length);
+    arena.get(out, output);
+    return true;
+  } catch (err) {
+    if (err instanceof ArenaFull) return false;
+    throw err;
+  }
+}
 
 export function fastReluForward(x: TypedArray, y: TypedArray): void {
+  // y[i] = max(x[i], 0)
+  if (x.length >= MIN_WASM && x instanceof Float32Array && y instanceof Float32Array) {
+    if (inWasm([x], y, false, ([px, py], n) => fastContext()!.rt.exports.reluForward(px!, py!, n))) return;
+  }
+  reluForwardLoop(x, y);
+}
+
+export function fastReluBackward(x: TypedArray, gy: TypedArray, gx: TypedArray): void {
+  // x.grad[i] += y.grad[i] · 1[x[i] > 0]
+  if (x.length >= MIN_WASM && x instanceof Float32Array && gy instanceof Float32Array && gx instanceof Float32Array) {
+    if (inWasm([x, gy, gx], gx, true, ([px, pg, pgx], n) => fastContext()!.rt.exports.reluBackward(px!, pg!, pgx!, n))) return;
+  }
+  reluBackwardLoop(x, gy, gx);
+}
+
+function reluForwardLoop(x: TypedArray, y: TypedArray): void {
   for (let i = 0; i < x.length; i++) {
     // y[i] = max(x[i], 0) = (x + |x|) / 2, exact for finite x; NaN stays NaN
     const v = x[i]!;
@@ -17,7 +59,7 @@ export function fastReluForward(x: TypedArray, y: TypedArray): void {
   }
 }
 
-export function fastReluBackward(x: TypedArray, gy: TypedArray, gx: TypedArray): void {
+function reluBackwardLoop(x: TypedArray, gy: TypedArray, gx: TypedArray): void {
   for (let i = 0; i < x.length; i++) {
     // x.grad[i] += y.grad[i] · 1[x[i] > 0]
     const on = +(x[i]! > 0);

@@ -10,15 +10,18 @@ export interface KernelExports {
   gemm(transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number, scratch: number): void;
   gemmBatch(batch: number, strideA: number, strideB: number, strideC: number, transA: number, transB: number, m: number, n: number, k: number, a: number, lda: number, b: number, ldb: number, c: number, ldc: number, accumulate: number, scratch: number): void;
   gemmScratchBytes(): number;
-  convForward(x: number, w: number, y: number, geo: number, b0: number, b1: number, c0: number, c1: number, scratch: number): void;
+  convForward(x: number, w: number, y: number, bias: number, geo: number, b0: number, b1: number, c0: number, c1: number, scratch: number): void;
   convBackwardInput(gy: number, w: number, gx: number, geo: number, b0: number, b1: number, q0: number, q1: number, scratch: number): void;
   convBackwardWeight(gy: number, x: number, gw: number, geo: number, c0: number, c1: number, q0: number, q1: number, scratch: number): void;
   convScratchBytes(geo: number): number;
   maxPool2x2(x: number, y: number, arg: number, h: number, w: number, ho: number, wo: number, p0: number, p1: number): void;
+  biasGrad(gy: number, gb: number, batch: number, cout: number, plane: number, c0: number, c1: number, scratch: number): void;
+  reluForward(x: number, y: number, n: number): void;
+  reluBackward(x: number, gy: number, gx: number, n: number): void;
 }
 
 /** Names of the exports workers may be asked to run, in a fixed order (task ids). */
-export const TASKS = ["gemmBatch", "convForward", "convBackwardInput", "convBackwardWeight"] as const;
+export const TASKS = ["gemmBatch", "convForward", "convBackwardInput", "convBackwardWeight", "biasGrad"] as const;
 export type TaskName = (typeof TASKS)[number];
 
 const MAX_PAGES = 32768; // 2 GiB, the limit asm/build.mjs declares
