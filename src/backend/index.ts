@@ -14,7 +14,8 @@ const registry = new Map<string, Partial<Kernels>>([
   ["fast", fastKernels],
   ["js", jsKernels],
 ]);
-// "fast" is the default (its kernels fall back to the reference for float64 and where wasm is missing);
+// "fast" is the default (for float64 and where wasm is missing its matmul and conv kernels fall back
+// to the blocked TypeScript kernels of "js", and tiny problems to the reference loops);
 // FUNDL_BACKEND=reference selects the definitions from the start.
 let activeName = defaultBackend();
 let active: Required<Kernels> = { ...referenceKernels, ...registry.get(activeName) };

@@ -1,6 +1,7 @@
 /**
  * The "fast" backend: WebAssembly SIMD kernels (relaxed-SIMD FMA where the engine has it) on a
- * pool of worker threads over shared memory. float64 data and tiny problems go to the reference.
+ * pool of worker threads over shared memory. float64 data goes to the blocked TypeScript kernels of
+ * the "js" backend (src/backend/im2col.ts), tiny problems to the reference loops.
  */
 import type { Kernels } from "../kernels.js";
 import { fastConv2dBackwardInput, fastConv2dBackwardWeight, fastConv2dForward } from "./conv.js";

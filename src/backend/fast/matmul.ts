@@ -1,6 +1,7 @@
 /** The fast matmul: batched float32 GEMM in WebAssembly, split across threads by batch, rows or columns. */
 import type { TypedArray } from "../../dtype.js";
 import type { MatmulArgs } from "../kernels.js";
+import { matmulJs } from "../im2col.js";
 import { matmulReference } from "../reference.js";
 import { ArenaFull } from "./arena.js";
 import { chunkCount, fastContext, splitRange, threadsFor, type FastContext } from "./context.js";
@@ -26,14 +27,20 @@ function extent(batch: number, stride: number, size: number): number {
   return stride === 0 ? size : (batch - 1) * stride + size;
 }
 
+/**
+ * C[b,i,j] (+)= Σ_k A[b,i,k] · B[b,k,j]: float32 in wasm; tiny products in the definition's loop;
+ * float64 data, an engine without wasm SIMD, or a product too large for the kernel module's memory
+ * in the blocked TypeScript GEMM of the "js" backend.
+ */
 export function fastMatmul(a: TypedArray, b: TypedArray, c: TypedArray, p: MatmulArgs): void {
+  if (p.m * p.n * p.k < MIN_WASM_WORK || p.batch === 0) return matmulReference(a, b, c, p);
   const ctx = a instanceof Float32Array && b instanceof Float32Array && c instanceof Float32Array ? fastContext() : null;
-  if (!ctx || p.m * p.n * p.k < MIN_WASM_WORK || p.batch === 0) return matmulReference(a, b, c, p);
+  if (!ctx) return matmulJs(a, b, c, p);
   try {
     wasmMatmul(ctx, a as Float32Array, b as Float32Array, c as Float32Array, p);
   } catch (err) {
     if (!(err instanceof ArenaFull)) throw err;
-    matmulReference(a, b, c, p); // too large for the kernel module's memory
+    matmulJs(a, b, c, p);
   }
 }
 
