@@ -45,15 +45,21 @@ export function reluForward(x: usize, y: usize, n: i32): void {
 }
 
 /**
- * x.grad[i] += y.grad[i] · 1[x[i] > 0]   for i < n: the gradient's bits are masked where x ≤ 0 or
- * x is NaN, so nothing (not even a NaN or ∞ gradient) is added there.
+ * x.grad[i] (+)= y.grad[i] · 1[x[i] > 0]   for i < n: the gradient's bits are masked where x ≤ 0 or
+ * x is NaN, so nothing (not even a NaN or ∞ gradient) is added there. accumulate = 0 overwrites gx
+ * (with +0 where x ≤ 0) without reading it.
  */
-export function reluBackward(x: usize, gy: usize, gx: usize, n: i32): void {
+export function reluBackward(x: usize, gy: usize, gx: usize, n: i32, accumulate: i32): void {
   const zero = f32x4.splat(0);
   let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const on = f32x4.gt(v128.load(at(x, i)), zero);
-    v128.store(at(gx, i), f32x4.add(v128.load(at(gx, i)), v128.and(v128.load(at(gy, i)), on)));
+  if (accumulate != 0) {
+    for (; i + 4 <= n; i += 4) {
+      const on = f32x4.gt(v128.load(at(x, i)), zero);
+      v128.store(at(gx, i), f32x4.add(v128.load(at(gx, i)), v128.and(v128.load(at(gy, i)), on)));
+    }
+    for (; i < n; i++) if (load<f32>(at(x, i)) > 0) store<f32>(at(gx, i), load<f32>(at(gx, i)) + load<f32>(at(gy, i)));
+    return;
   }
-  for (; i < n; i++) if (load<f32>(at(x, i)) > 0) store<f32>(at(gx, i), load<f32>(at(gx, i)) + load<f32>(at(gy, i)));
+  for (; i + 4 <= n; i += 4) v128.store(at(gx, i), v128.and(v128.load(at(gy, i)), f32x4.gt(v128.load(at(x, i)), zero)));
+  for (; i < n; i++) store<f32>(at(gx, i), load<f32>(at(x, i)) > 0 ? load<f32>(at(gy, i)) : 0);
 }

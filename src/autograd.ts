@@ -153,6 +153,26 @@ export function gradBuffer(t: Tensor): TypedArray {
   return t.grad.data;
 }
 
+/** Where a backward puts its contribution to a tensor's gradient (see `gradTarget`). */
+export interface GradTarget {
+  data: TypedArray;
+  /** true: add into `data` (it holds a gradient already); false: overwrite every element of it. */
+  accumulate: boolean;
+}
+
+/**
+ * For backwards whose kernels can either add or overwrite: when `t` has no gradient yet, new
+ * storage with arbitrary contents that the backward must overwrite entirely (`accumulate` false),
+ * which saves the zero-fill and the read of zeros that adding would cost; otherwise `t.grad`'s
+ * storage, to add into. Either way `t.grad` is set before the backward writes, so a tensor used
+ * twice gets its second contribution added to the first.
+ */
+export function gradTarget(t: Tensor): GradTarget {
+  if (t.grad !== null) return { data: t.grad.data, accumulate: true };
+  t.grad = new Tensor(takeUninitialized(t.dtype, t.size), t.shape, false);
+  return { data: t.grad.data, accumulate: false };
+}
+
 /**
  * Sum `g` (broadcast to a larger shape) back down to `shape`: out[...] = Σ over broadcast dims.
  * Used for every broadcasting op's backward.

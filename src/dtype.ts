@@ -20,6 +20,34 @@ export function allocate(dtype: DType, n: number): TypedArray {
   return dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
 }
 
+/** Node's Buffer, where there is one (its allocUnsafeSlow makes an ArrayBuffer without zero-filling it). */
+const nodeBuffer = (globalThis as { Buffer?: { allocUnsafeSlow(bytes: number): Uint8Array } }).Buffer;
+/** Below this many bytes zero-filling costs next to nothing. */
+const UNINITIALIZED_MIN_BYTES = 1 << 16;
+
+function unfilledBuffer(bytes: number): ArrayBuffer | null {
+  if (nodeBuffer === undefined || bytes < UNINITIALIZED_MIN_BYTES) return null;
+  const b = nodeBuffer.allocUnsafeSlow(bytes);
+  return b.byteOffset === 0 && b.buffer.byteLength === bytes ? (b.buffer as ArrayBuffer) : null;
+}
+
+/**
+ * `n` elements of `dtype` with arbitrary contents, for outputs that the caller writes in full before
+ * anything reads them (torch.empty). Under Node large arrays skip the zero-fill that `allocate`
+ * pays (~0.1 ms per MB); elsewhere, and for small arrays, this is `allocate`.
+ */
+export function uninitialized(dtype: DType, n: number): TypedArray {
+  const buf = unfilledBuffer(n * (dtype === "float64" ? 8 : 4));
+  if (buf === null) return allocate(dtype, n);
+  return dtype === "float64" ? new Float64Array(buf) : new Float32Array(buf);
+}
+
+/** `n` 32-bit integers with arbitrary contents that the caller writes in full (see `uninitialized`). */
+export function uninitializedInt32(n: number): Int32Array {
+  const buf = unfilledBuffer(n * 4);
+  return buf === null ? new Int32Array(n) : new Int32Array(buf);
+}
+
 export function dtypeOf(a: TypedArray): DType {
   return a instanceof Float64Array ? "float64" : "float32";
 }

@@ -11,7 +11,7 @@
  * `.grad` between its creation and its release. The pool is bounded (a few arrays per size, a byte
  * cap), so a long training loop keeps a flat heap.
  */
-import { allocate, type DType, type TypedArray } from "./dtype.js";
+import { allocate, uninitialized, type DType, type TypedArray } from "./dtype.js";
 
 /** Arrays shorter than this are cheap to allocate; pooling them would cost more than it saves. */
 const MIN_LENGTH = 4096;
@@ -37,7 +37,7 @@ export function takeZeroed(dtype: DType, n: number): TypedArray {
 
 /** Storage for `n` values of `dtype` whose contents the caller will overwrite entirely. */
 export function takeUninitialized(dtype: DType, n: number): TypedArray {
-  return takeRecycled(dtype, n) ?? allocate(dtype, n);
+  return takeRecycled(dtype, n) ?? uninitialized(dtype, n);
 }
 
 function takeRecycled(dtype: DType, n: number): TypedArray | null {

@@ -210,8 +210,9 @@ export function conv2dForwardJs(x: TypedArray, w: TypedArray, y: TypedArray, g: 
 }
 
 /** gcol (K×P) = Wᵀ (K×Cout) · y.grad[b] (Cout×P), then col2im adds it into x.grad[b]. */
-export function conv2dBackwardInputJs(gy: TypedArray, w: TypedArray, gx: TypedArray, g: Conv2dArgs): void {
+export function conv2dBackwardInputJs(gy: TypedArray, w: TypedArray, gx: TypedArray, g: Conv2dArgs, accumulate = true): void {
   const K = g.cin * g.kh * g.kw, P = g.ho * g.wo;
+  if (!accumulate) gx.fill(0, 0, g.batch * g.cin * g.h * g.w);
   if (isPointwise(g)) {
     for (let b = 0; b < g.batch; b++) gemm(w, 0, 1, K, gy, b * g.cout * P, P, 1, gx, b * K * P, K, P, g.cout, true);
     return;

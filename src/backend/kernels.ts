@@ -71,8 +71,11 @@ export interface Kernels {
    * (y overwritten; without a bias the last term is 0)
    */
   conv2dForward(x: TypedArray, w: TypedArray, y: TypedArray, args: Conv2dArgs, bias?: TypedArray | null): void;
-  /** x.grad[b,c',s·i+di−p, s·j+dj−p] += y.grad[b,c,i,j] · W[c,c',di,dj]  (adds into gx) */
-  conv2dBackwardInput(gy: TypedArray, w: TypedArray, gx: TypedArray, args: Conv2dArgs): void;
+  /**
+   * x.grad[b,c',s·i+di−p, s·j+dj−p] += y.grad[b,c,i,j] · W[c,c',di,dj]  (adds into gx; with
+   * accumulate false, gx's old contents are ignored: it is zeroed first)
+   */
+  conv2dBackwardInput(gy: TypedArray, w: TypedArray, gx: TypedArray, args: Conv2dArgs, accumulate?: boolean): void;
   /**
    * W.grad[c,c',di,dj] += y.grad[b,c,i,j] · x[b,c',s·i+di−p, s·j+dj−p]  (adds into gw), and when gb
    * is given also bias.grad[c] += Σ_{b,i,j} y.grad[b,c,i,j]  (both reduce the same y.grad)
@@ -87,6 +90,9 @@ export interface Kernels {
   maxPool2dBackward?(gy: TypedArray, argmax: Int32Array, gx: TypedArray): void;
   /** y[i] = max(x[i], 0)   (a NaN stays NaN) */
   reluForward?(x: TypedArray, y: TypedArray): void;
-  /** x.grad[i] += y.grad[i] · 1[x[i] > 0]   (adds into gx; where x ≤ 0 nothing is added, not even a NaN) */
-  reluBackward?(x: TypedArray, gy: TypedArray, gx: TypedArray): void;
+  /**
+   * x.grad[i] += y.grad[i] · 1[x[i] > 0]   (adds into gx; where x ≤ 0 nothing is added, not even a
+   * NaN; with accumulate false, gx's old contents are ignored: it is zeroed first)
+   */
+  reluBackward?(x: TypedArray, gy: TypedArray, gx: TypedArray, accumulate?: boolean): void;
 }

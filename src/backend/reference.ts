@@ -56,8 +56,9 @@ export function conv2dForwardReference(x: TypedArray, w: TypedArray, y: TypedArr
         }
 }
 
-export function conv2dBackwardInputReference(gy: TypedArray, w: TypedArray, gx: TypedArray, p: Conv2dArgs): void {
+export function conv2dBackwardInputReference(gy: TypedArray, w: TypedArray, gx: TypedArray, p: Conv2dArgs, accumulate = true): void {
   const { batch, cin, h, w: wd, cout, kh, kw, ho, wo, strideH, strideW, padH, padW, padMode } = p;
+  if (!accumulate) gx.fill(0, 0, batch * cin * h * wd);
   for (let b = 0; b < batch; b++)
     for (let c = 0; c < cout; c++)
       for (let i = 0; i < ho; i++)
@@ -154,7 +155,8 @@ export function reluForwardReference(x: TypedArray, y: TypedArray): void {
   for (let i = 0; i < x.length; i++) y[i] = Number.isNaN(x[i]!) ? x[i]! : Math.max(x[i]!, 0);
 }
 
-export function reluBackwardReference(x: TypedArray, gy: TypedArray, gx: TypedArray): void {
+export function reluBackwardReference(x: TypedArray, gy: TypedArray, gx: TypedArray, accumulate = true): void {
+  if (!accumulate) gx.fill(0, 0, x.length);
   // x.grad[i] += y.grad[i] · 1[x[i] > 0]
   for (let i = 0; i < x.length; i++) if (x[i]! > 0) gx[i] = gx[i]! + gy[i]!;
 }

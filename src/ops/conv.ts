@@ -6,14 +6,15 @@
  *   bias.grad[c] += Σ_{b,i,j} y.grad[b,c,i,j]
  * Out-of-range pixels read 0 ("zeros") or wrap around ("circular", a torus).
  */
-import { gradBuffer, runOp } from "../autograd.js";
+import { gradBuffer, gradTarget, runOp } from "../autograd.js";
 import { kernels } from "../backend/index.js";
 import type { Conv2dArgs } from "../backend/kernels.js";
 import { conv2dBackwardBiasReference } from "../backend/reference.js";
+import { uninitialized } from "../dtype.js";
 import { countWork } from "../profile.js";
 import { fmt, ShapeError } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { checkTensor, empty, sameDType } from "./util.js";
+import { checkTensor, sameDType } from "./util.js";
 
 export type PaddingMode = "zeros" | "circular";
 export type Conv2dPadding = number | readonly [number, number] | "same" | "valid";
@@ -132,7 +133,7 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dO
   const { products, realProducts } = conv2dWork(g);
   const plane = g.ho * g.wo;
   return runOp("conv2d", inputs, () => {
-    const y = empty(x.dtype, g.batch * g.cout * plane);
+    const y = uninitialized(x.dtype, g.batch * g.cout * plane); // the kernel writes every element
     // y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] + bias[c]
     kernels().conv2dForward(x.data, w.data, y, g, b ? b.data : null);
     return {
@@ -144,7 +145,8 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dO
         const gy = out.grad!.data;
         if (x.requiresGrad) {
           // x.grad[b,c',s·i+di−p, s·j+dj−p] += y.grad[b,c,i,j] · W[c,c',di,dj]
-          kernels().conv2dBackwardInput(gy, w.data, gradBuffer(x), g);
+          const gx = gradTarget(x); // written, not added, when x has no gradient yet
+          kernels().conv2dBackwardInput(gy, w.data, gx.data, g, gx.accumulate);
           countWork(products, products, { realMultiplies: realProducts });
         }
         const gb = b && b.requiresGrad ? gradBuffer(b) : null;

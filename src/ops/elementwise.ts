@@ -2,9 +2,9 @@
  * Elementwise ops. Binary ops broadcast like NumPy/PyTorch; each backward adds into the inputs'
  * grads and `addGrad` sums the contribution back over broadcast dims.
  */
-import { addGrad, gradBuffer, runOp } from "../autograd.js";
+import { addGrad, gradBuffer, gradTarget, runOp } from "../autograd.js";
 import { kernels } from "../backend/index.js";
-import type { TypedArray } from "../dtype.js";
+import { uninitialized, type TypedArray } from "../dtype.js";
 import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from "../shape.js";
 import { Tensor, asTensor, type TensorLike } from "../tensor.js";
 import { checkTensor, empty, operands, sameDType } from "./util.js";
@@ -234,14 +234,15 @@ export const tanh = (x: Tensor): Tensor => unary("tanh", { f: Math.tanh, df: (_x
 export function relu(xIn: Tensor): Tensor {
   const x = checkTensor("relu", xIn);
   return runOp("relu", [x], () => {
-    const out = empty(x.dtype, x.size);
+    const out = uninitialized(x.dtype, x.size); // the kernel writes every element
     // y[i] = max(x[i], 0)
     kernels().reluForward(x.data, out);
     return {
       out: new Tensor(out, x.shape),
       backward: (y) => {
-        // x.grad[i] += y.grad[i] · 1[x[i] > 0]
-        kernels().reluBackward(x.data, y.grad!.data, gradBuffer(x));
+        // x.grad[i] += y.grad[i] · 1[x[i] > 0]   (written, not added, when x has no gradient yet)
+        const gx = gradTarget(x);
+        kernels().reluBackward(x.data, y.grad!.data, gx.data, gx.accumulate);
       },
     };
   });

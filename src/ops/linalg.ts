@@ -5,7 +5,7 @@
  *            B.grad[…,k,j] += Σ_i C.grad[…,i,j] · A[…,i,k]     (swap C and B)
  *   linear:  y[n,o] = Σ_i x[n,i] · W[o,i] + b[o]
  */
-import { addGrad, gradBuffer, runOp } from "../autograd.js";
+import { addGrad, gradBuffer, gradTarget, runOp } from "../autograd.js";
 import { kernels } from "../backend/index.js";
 import { broadcastShapes, fmt, ShapeError, sizeOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
@@ -93,8 +93,14 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
       adds: rows * outF * inF,
       backward: (out) => {
         const g = out.grad!.data;
-        if (x.requiresGrad) kernels().matmul(g, w.data, gradBuffer(x), { batch: 1, m: rows, n: inF, k: outF, transA: false, transB: false, strideA: 0, strideB: 0, accumulate: true });
-        if (w.requiresGrad) kernels().matmul(g, x.data, gradBuffer(w), { batch: 1, m: outF, n: inF, k: rows, transA: true, transB: false, strideA: 0, strideB: 0, accumulate: true });
+        if (x.requiresGrad) {
+          const gx = gradTarget(x); // written, not added, when x has no gradient yet
+          kernels().matmul(g, w.data, gx.data, { batch: 1, m: rows, n: inF, k: outF, transA: false, transB: false, strideA: 0, strideB: 0, accumulate: gx.accumulate });
+        }
+        if (w.requiresGrad) {
+          const gw = gradTarget(w);
+          kernels().matmul(g, x.data, gw.data, { batch: 1, m: outF, n: inF, k: rows, transA: true, transB: false, strideA: 0, strideB: 0, accumulate: gw.accumulate });
+        }
         if (b && b.requiresGrad) {
           const gb = gradBuffer(b);
           for (let r = 0; r < rows; r++) for (let o = 0; o < outF; o++) gb[o] = gb[o]! + g[r * outF + o]!;

@@ -7,6 +7,7 @@
  */
 import { gradBuffer, runOp } from "../autograd.js";
 import { kernels } from "../backend/index.js";
+import { uninitialized, uninitializedInt32 } from "../dtype.js";
 import { countWork } from "../profile.js";
 import { fmt, ShapeError } from "../shape.js";
 import { Tensor } from "../tensor.js";
@@ -54,8 +55,9 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   const { batch, ch, h, w, kh, kw, sh, sw, ph, pw, ho, wo } = g;
   const nOut = batch * ch * ho * wo;
   return runOp("maxPool2d", [x], () => {
-    const y = empty(x.dtype, nOut);
-    const arg = new Int32Array(nOut); // flat index into x of each window's maximum
+    // the kernel writes every element of both
+    const y = uninitialized(x.dtype, nOut);
+    const arg = uninitializedInt32(nOut); // flat index into x of each window's maximum
     // y[b,c,i,j] = max_{di,dj} x[b,c,s·i+di−p, s·j+dj−p]   (first maximum on ties; a NaN wins its window)
     kernels().maxPool2dForward(x.data, y, arg, { batch, channels: ch, h, w, kh, kw, ho, wo, strideH: sh, strideW: sw, padH: ph, padW: pw });
     return {

@@ -120,6 +120,25 @@ describe("fast conv2d", () => {
     for (const k of ["y", "gx", "gw", "gb"] as const) expect(maxRelError(got[k], want[k]), k).toBeLessThan(1e-12);
   });
 
+  it("backward input with accumulate false overwrites whatever gx held (fast, js and the definition)", () => {
+    const r = rng(91);
+    const cases = [...Array.from({ length: 12 }, () => randomGeometry(r)), convArgs({ batch: 4, cin: 32, cout: 64, h: 14, w: 14, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, padMode: "zeros" })];
+    for (const p of cases) {
+      const w = randomF32(p.cout * p.cin * p.kh * p.kw, r), gy = randomF32(p.batch * p.cout * p.ho * p.wo, r);
+      const n = p.batch * p.cin * p.h * p.w;
+      const want = new Float64Array(n);
+      conv2dBackwardInputReference(new Float64Array(gy), new Float64Array(w), want, p);
+      for (const [name, k] of [["fast", fastKernels], ["js", jsKernels]] as const) {
+        const got = new Float32Array(n).fill(NaN); // garbage that must not survive
+        k.conv2dBackwardInput!(gy, w, got, p, false);
+        expect(maxRelError(got, want), `${name} ${JSON.stringify(p)}`).toBeLessThan(tolerance(p.cin * p.kh * p.kw * p.cout));
+      }
+      const ref = new Float64Array(n).fill(NaN);
+      conv2dBackwardInputReference(new Float64Array(gy), new Float64Array(w), ref, p, false);
+      expect(Array.from(ref)).toEqual(Array.from(want));
+    }
+  });
+
   it("gives the same numbers on 1, 2 and 3 threads", () => {
     const geometries = [
       convArgs({ batch: 5, cin: 6, cout: 16, h: 12, w: 12, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, padMode: "zeros" }),

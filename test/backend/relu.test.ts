@@ -30,6 +30,13 @@ describe("fast relu", () => {
       reluBackwardReference(x, gy, gx0);
       fastKernels.reluBackward!(x, gy, gx1);
       expect(unsigned(gx1)).toEqual(unsigned(gx0));
+      // accumulate false: gx's old contents (garbage here) are ignored
+      const w0 = new Array(x.length), w1 = new Array(x.length).fill(NaN), w2 = new Array(x.length).fill(NaN);
+      reluBackwardReference(x, gy, w0);
+      reluBackwardReference(x, gy, w1, false);
+      fastKernels.reluBackward!(x, gy, w2, false);
+      expect(unsigned(w1)).toEqual(unsigned(w0));
+      expect(unsigned(w2)).toEqual(unsigned(w0));
     });
   }
 });

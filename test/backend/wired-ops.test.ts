@@ -32,6 +32,23 @@ describe.each(backends)("relu and maxPool2d on the %s backend", (backend) => {
     }
   });
 
+  it("a tensor used twice gets both contributions (the first backward writes, the second adds)", () => {
+    fl.setBackend(backend);
+    const x = fl.randn([2, 3, 40, 40], { seed: 7, requiresGrad: true });
+    const w = fl.randn([4, 3, 3, 3], { seed: 8, requiresGrad: true });
+    const loss = () => fl.sum(fl.relu(x).mul(2).add(fl.relu(x))).add(fl.sum(fl.conv2d(x, w, null, { padding: 1 }).mul(fl.conv2d(x, w, null, { padding: 1 }))));
+    loss().backward();
+    const once = Array.from(x.grad!.data);
+    // the same sum with each use's gradient computed separately
+    x.grad = null;
+    fl.sum(fl.relu(x)).mul(3).backward();
+    const relus = Array.from(x.grad!.data);
+    x.grad = null;
+    fl.sum(fl.conv2d(x, w, null, { padding: 1 }).mul(fl.conv2d(x, w, null, { padding: 1 }).detach())).mul(2).backward();
+    const convs = Array.from(x.grad!.data);
+    once.forEach((v, i) => expect(v).toBeCloseTo(relus[i]! + convs[i]!, 3));
+  });
+
   it("agrees with the reference backend on random layers (float32 and float64)", () => {
     const shapes: { shape: number[]; o: fl.Pool2dOptions }[] = [
       { shape: [3, 5, 28, 28], o: { kernel: 2 } },

@@ -91,24 +91,26 @@ function forwardInWasm(ctx: FastContext, x: Float32Array, w: Float32Array, y: Fl
 }
 
 /** x.grad[b,c',s·i+di−p, s·j+dj−p] += y.grad[b,c,i,j] · W[c,c',di,dj] */
-export function fastConv2dBackwardInput(gy: TypedArray, w: TypedArray, gx: TypedArray, p: Conv2dArgs): void {
+export function fastConv2dBackwardInput(gy: TypedArray, w: TypedArray, gx: TypedArray, p: Conv2dArgs, accumulate = true): void {
   dispatch(
     p,
     [gy, w, gx],
-    (ctx) => backwardInputInWasm(ctx, gy as Float32Array, w as Float32Array, gx as Float32Array, p),
-    () => conv2dBackwardInputReference(gy, w, gx, p),
-    () => conv2dBackwardInputJs(gy, w, gx, p),
+    (ctx) => backwardInputInWasm(ctx, gy as Float32Array, w as Float32Array, gx as Float32Array, p, accumulate),
+    () => conv2dBackwardInputReference(gy, w, gx, p, accumulate),
+    () => conv2dBackwardInputJs(gy, w, gx, p, accumulate),
   );
 }
 
-function backwardInputInWasm(ctx: FastContext, gy: Float32Array, w: Float32Array, gx: Float32Array, p: Conv2dArgs): void {
+function backwardInputInWasm(ctx: FastContext, gy: Float32Array, w: Float32Array, gx: Float32Array, p: Conv2dArgs, accumulate: boolean): void {
   const { arena, pool } = ctx;
   arena.reset();
   const geo = putGeometry(arena, p);
   const pgy = arena.put(gy);
   const pw = arena.put(w);
   const gxView = gx.subarray(0, p.batch * p.cin * p.h * p.w);
-  const pgx = arena.put(gxView);
+  // the kernel adds into gx: copy the old gradient in, or start from zeros without reading gx
+  const pgx = accumulate ? arena.put(gxView) : arena.alloc(gxView.length * 4);
+  if (!accumulate) arena.f32.fill(0, pgx >> 2, (pgx >> 2) + gxView.length);
   const nt = threadsFor(ctx, flops(p));
   const [scratch, stride] = threadScratch(ctx, geo);
   // tasks take images, or input channels when the batch is too small to share out

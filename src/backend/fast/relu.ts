@@ -41,11 +41,13 @@ export function fastReluForward(x: TypedArray, y: TypedArray): void {
   reluForwardLoop(x, y);
 }
 
-export function fastReluBackward(x: TypedArray, gy: TypedArray, gx: TypedArray): void {
-  // x.grad[i] += y.grad[i] · 1[x[i] > 0]
+export function fastReluBackward(x: TypedArray, gy: TypedArray, gx: TypedArray, accumulate = true): void {
+  // x.grad[i] (+)= y.grad[i] · 1[x[i] > 0]   (overwriting needs no copy of gx into wasm)
   if (x.length >= MIN_WASM && x instanceof Float32Array && gy instanceof Float32Array && gx instanceof Float32Array) {
-    if (inWasm([x, gy, gx], gx, true, ([px, pg, pgx], n) => fastContext()!.rt.exports.reluBackward(px!, pg!, pgx!, n))) return;
+    const inputs = accumulate ? [x, gy, gx] : [x, gy];
+    if (inWasm(inputs, gx, accumulate, ([px, pg, pgx], n) => fastContext()!.rt.exports.reluBackward(px!, pg!, pgx!, n, accumulate ? 1 : 0))) return;
   }
+  if (!accumulate) gx.fill(0, 0, x.length);
   reluBackwardLoop(x, gy, gx);
 }
 

@@ -17,7 +17,7 @@ export interface KernelExports {
   maxPool2x2(x: number, y: number, arg: number, h: number, w: number, ho: number, wo: number, p0: number, p1: number): void;
   biasGrad(gy: number, gb: number, batch: number, cout: number, plane: number, c0: number, c1: number, scratch: number): void;
   reluForward(x: number, y: number, n: number): void;
-  reluBackward(x: number, gy: number, gx: number, n: number): void;
+  reluBackward(x: number, gy: number, gx: number, n: number, accumulate: number): void;
 }
 
 /** Names of the exports workers may be asked to run, in a fixed order (task ids). */
