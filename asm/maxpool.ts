@@ -13,9 +13,10 @@
 
 /**
  * y[p,i,j] = max(x[p,2i,2j], x[p,2i,2j+1], x[p,2i+1,2j], x[p,2i+1,2j+1]) and arg[p,i,j] = its flat
- * index into x, for planes p in [p0, p1) of h×w input and ho×wo output.
+ * index into x, for planes p in [p0, p1) of h×w input and ho×wo output. The last argument is the
+ * pool's per-thread scratch (unused).
  */
-export function maxPool2x2(x: usize, y: usize, arg: usize, h: i32, w: i32, ho: i32, wo: i32, p0: i32, p1: i32): void {
+export function maxPool2x2(x: usize, y: usize, arg: usize, h: i32, w: i32, ho: i32, wo: i32, p0: i32, p1: i32, _scratch: usize): void {
   const lane = i32x4(0, 2, 4, 6);
   for (let p = p0; p < p1; p++) {
     for (let i = 0; i < ho; i++) {

@@ -1,5 +1,6 @@
 // The fast max pooling against its definition: odd sizes, ties, NaN, and geometries off the fast path.
 import { describe, expect, it } from "vitest";
+import { setFastThreads } from "../../src/backend/fast/context.js";
 import { fastKernels } from "../../src/backend/fast/index.js";
 import { maxPool2dBackwardReference, maxPool2dForwardReference } from "../../src/backend/reference.js";
 import type { Pool2dArgs } from "../../src/backend/kernels.js";
@@ -46,5 +47,28 @@ describe("fast maxPool2d", () => {
       });
       compare(p, 100 + t);
     }
+  });
+
+  it("splits large layers across threads with the same answers (1, 2 and 3 threads)", () => {
+    // 64·32 planes of 28×27: enough work that the planes are shared out among threads
+    const p = poolArgs({ batch: 64, channels: 32, h: 28, w: 27, kh: 2, kw: 2, strideH: 2, strideW: 2, padH: 0, padW: 0 });
+    const r = rng(7);
+    const x = randomF32(p.batch * p.channels * p.h * p.w, r);
+    for (let i = 0; i < x.length; i++) if (r() < 0.01) x[i] = NaN;
+    const n = p.batch * p.channels * p.ho * p.wo;
+    const y0 = new Float32Array(n), a0 = new Int32Array(n);
+    maxPool2dForwardReference(x, y0, a0, p);
+    /** Index of the first output that differs from the definition (NaN equal to NaN), or −1. */
+    const firstDifference = (y: Float32Array, a: Int32Array): number => {
+      for (let o = 0; o < n; o++) if (a[o] !== a0[o] || !Object.is(y[o], y0[o])) return o;
+      return -1;
+    };
+    for (const threads of [1, 2, 3]) {
+      setFastThreads(threads);
+      const y = new Float32Array(n), a = new Int32Array(n);
+      fastKernels.maxPool2dForward!(x, y, a, p);
+      expect(firstDifference(y, a), `${threads} threads`).toBe(-1);
+    }
+    setFastThreads(2);
   });
 });

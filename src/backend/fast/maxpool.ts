@@ -8,7 +8,8 @@ import type { TypedArray } from "../../dtype.js";
 import type { Pool2dArgs } from "../kernels.js";
 import { maxPool2dBackwardReference, maxPool2dForwardReference } from "../reference.js";
 import { ArenaFull } from "./arena.js";
-import { fastContext } from "./context.js";
+import { fastContext, splitRange, threadsFor } from "./context.js";
+import type { Task } from "./pool.js";
 
 /** Below this many outputs the copy into wasm memory costs more than it saves. */
 const MIN_WASM_OUTPUTS = 4096;
@@ -46,14 +47,18 @@ function pool2x2(x: TypedArray, y: TypedArray, argmax: Int32Array, p: Pool2dArgs
 function pool2x2InWasm(x: Float32Array, y: Float32Array, argmax: Int32Array, p: Pool2dArgs): boolean {
   const ctx = fastContext();
   if (!ctx) return false;
-  const { arena, rt } = ctx;
+  const { arena, pool } = ctx;
   const n = p.batch * p.channels * p.ho * p.wo;
+  const planes = p.batch * p.channels;
   try {
     arena.reset();
-    const px = arena.put(x.subarray(0, p.batch * p.channels * p.h * p.w));
+    const px = arena.put(x.subarray(0, planes * p.h * p.w));
     const py = arena.alloc(n * 4);
     const pa = arena.alloc(n * 4);
-    rt.exports.maxPool2x2(px, py, pa, p.h, p.w, p.ho, p.wo, 0, p.batch * p.channels);
+    // threads take ranges of planes (each writes only its own outputs)
+    const nt = threadsFor(ctx, 4 * planes * p.h * p.w);
+    const tasks: Task[] = splitRange(planes, nt).map(([p0, p1]) => ({ name: "maxPool2x2", args: [px, py, pa, p.h, p.w, p.ho, p.wo, p0, p1, 0] }));
+    pool.run(tasks, nt, 0);
     arena.get(py, y.subarray(0, n));
     arena.getInt32(pa, argmax.subarray(0, n));
     return true;
