@@ -86,8 +86,8 @@ export interface Kernels {
    * of that maximum (the first on ties; a NaN wins and ends its window).
    */
   maxPool2dForward?(x: TypedArray, y: TypedArray, argmax: Int32Array, args: Pool2dArgs): void;
-  /** x.grad[argmax[o]] += y.grad[o]  (adds into gx) */
-  maxPool2dBackward?(gy: TypedArray, argmax: Int32Array, gx: TypedArray): void;
+  /** x.grad[argmax[o]] += y.grad[o]  (adds into gx; with accumulate false, gx is zeroed first) */
+  maxPool2dBackward?(gy: TypedArray, argmax: Int32Array, gx: TypedArray, accumulate?: boolean): void;
   /** y[i] = max(x[i], 0)   (a NaN stays NaN) */
   reluForward?(x: TypedArray, y: TypedArray): void;
   /**

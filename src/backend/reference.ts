@@ -145,7 +145,8 @@ export function maxPool2dForwardReference(x: TypedArray, y: TypedArray, argmax: 
       }
 }
 
-export function maxPool2dBackwardReference(gy: TypedArray, argmax: Int32Array, gx: TypedArray): void {
+export function maxPool2dBackwardReference(gy: TypedArray, argmax: Int32Array, gx: TypedArray, accumulate = true): void {
+  if (!accumulate) gx.fill(0);
   // x.grad[argmax[o]] += y.grad[o]
   for (let o = 0; o < gy.length; o++) gx[argmax[o]!] = gx[argmax[o]!]! + gy[o]!;
 }

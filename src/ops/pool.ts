@@ -5,7 +5,7 @@
  *   avgPool2d: y[b,c,i,j] = (1/k²) Σ_{di,dj} x[b,c,s·i+di−p, s·j+dj−p]   (padded zeros counted, PyTorch's default)
  *              x.grad[b,c,s·i+di−p, s·j+dj−p] += y.grad[b,c,i,j] / k²
  */
-import { gradBuffer, runOp } from "../autograd.js";
+import { gradBuffer, gradTarget, runOp } from "../autograd.js";
 import { kernels } from "../backend/index.js";
 import { uninitialized, uninitializedInt32 } from "../dtype.js";
 import { countWork } from "../profile.js";
@@ -64,8 +64,9 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
       out: new Tensor(y, [batch, ch, ho, wo]),
       extra: { comparisons: nOut * kh * kw },
       backward: (out) => {
-        // x.grad[b,c,argmax(i,j)] += y.grad[b,c,i,j]
-        kernels().maxPool2dBackward(out.grad!.data, arg, gradBuffer(x));
+        // x.grad[b,c,argmax(i,j)] += y.grad[b,c,i,j]   (into zeros when x has no gradient yet)
+        const gx = gradTarget(x);
+        kernels().maxPool2dBackward(out.grad!.data, arg, gx.data, gx.accumulate);
         countWork(0, nOut);
       },
     };

@@ -48,6 +48,11 @@ export class SGD extends Optimizer {
     const { lr, momentum: mu, dampening: tau, weightDecay: wd, nesterov } = this;
     const x = p.data;
     const n = x.length;
+    if (mu === 0 && wd === 0) {
+      // θ[k] ← θ[k] − γ g[k]   (as PyTorch, no decay term at all when λ = 0)
+      for (let k = 0; k < n; k++) x[k] = x[k]! - lr * g[k]!;
+      return;
+    }
     if (mu === 0) {
       // θ[k] ← θ[k] − γ (g[k] + λ θ[k])
       for (let k = 0; k < n; k++) x[k] = x[k]! - lr * (g[k]! + wd * x[k]!);

@@ -26,6 +26,12 @@ function compare(p: Pool2dArgs, seed: number): void {
   maxPool2dBackwardReference(gy, a0, g0);
   fastKernels.maxPool2dBackward!(gy, a1, g1);
   expect(g1).toEqual(g0);
+  // accumulate false: whatever gx held (NaN here) is ignored
+  const w0 = new Float32Array(x.length).fill(NaN), w1 = new Float32Array(x.length).fill(NaN);
+  maxPool2dBackwardReference(gy, a0, w0, false);
+  fastKernels.maxPool2dBackward!(gy, a1, w1, false);
+  expect(w0).toEqual(g0);
+  expect(w1).toEqual(g0);
 }
 
 describe("fast maxPool2d", () => {

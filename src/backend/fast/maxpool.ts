@@ -75,6 +75,10 @@ export function fastMaxPool2dForward(x: TypedArray, y: TypedArray, argmax: Int32
   pool2x2(x, y, argmax, p);
 }
 
-export function fastMaxPool2dBackward(gy: TypedArray, argmax: Int32Array, gx: TypedArray): void {
-  maxPool2dBackwardReference(gy, argmax, gx);
+/**
+ * x.grad[argmax[o]] += y.grad[o]: the definition's loop (measured: a wasm scatter loses to it here,
+ * once its copies in and out are counted).
+ */
+export function fastMaxPool2dBackward(gy: TypedArray, argmax: Int32Array, gx: TypedArray, accumulate = true): void {
+  maxPool2dBackwardReference(gy, argmax, gx, accumulate);
 }
