@@ -53,9 +53,28 @@ export class Adam extends Optimizer {
     const v = this.buffer(i, "exp_avg_sq").data;
     const c1 = 1 - Math.pow(b1, t);
     const c2 = 1 - Math.pow(b2, t);
+    // γ m̂ / (√v̂ + ε) = (γ/c1) · m / (√v / √c2 + ε), grouped as PyTorch's addcdiv does it: one
+    // division and one square root per element instead of three divisions
+    const stepSize = lr / c1;
+    const rootC2 = Math.sqrt(c2);
     const x = p.data;
     const n = x.length;
     const decoupled = this.decoupled;
+    if (wd === 0) {
+      // no decay term at all when λ = 0 (as PyTorch), in a loop free of the branch
+      const a1 = 1 - b1, a2 = 1 - b2;
+      for (let k = 0; k < n; k++) {
+        const gk = g[k]!;
+        // m[k] ← β1 m[k] + (1 − β1) g[k];  v[k] ← β2 v[k] + (1 − β2) g[k]²
+        const mk = b1 * m[k]! + a1 * gk;
+        const vk = b2 * v[k]! + a2 * gk * gk;
+        m[k] = mk;
+        v[k] = vk;
+        // θ[k] ← θ[k] − (γ/c1) m[k] / (√v[k]/√c2 + ε)
+        x[k] = x[k]! - (stepSize * mk) / (Math.sqrt(vk) / rootC2 + eps);
+      }
+      return;
+    }
     for (let k = 0; k < n; k++) {
       let xk = x[k]!;
       let gk = g[k]!;
@@ -66,8 +85,8 @@ export class Adam extends Optimizer {
       const vk = b2 * v[k]! + (1 - b2) * gk * gk;
       m[k] = mk;
       v[k] = vk;
-      // θ[k] ← θ[k] − γ (m[k]/c1) / (√(v[k]/c2) + ε)
-      x[k] = xk - (lr * (mk / c1)) / (Math.sqrt(vk / c2) + eps);
+      // θ[k] ← θ[k] − (γ/c1) m[k] / (√v[k]/√c2 + ε)
+      x[k] = xk - (stepSize * mk) / (Math.sqrt(vk) / rootC2 + eps);
     }
   }
 
