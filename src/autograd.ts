@@ -17,6 +17,8 @@ export interface GradNode {
   /** Reads `out.grad` and adds into the inputs' `.grad` (through `addGrad`/`gradBuffer`). */
   backward: (out: Tensor) => void;
   freed: boolean;
+  /** Called once when backward frees this node: hands back storage only its backward used. */
+  release?: () => void;
 }
 
 export interface BackwardOptions {
@@ -111,6 +113,12 @@ export interface OpResult {
   out: Tensor;
   /** The op's backward: reads out.grad, adds into the inputs' grads. Omit for non-differentiable ops. */
   backward?: (out: Tensor) => void;
+  /**
+   * Called when a backward (without retainGraph) frees the op's node, after its backward ran:
+   * storage private to the backward (maxPool2d's argmax) can go back for reuse here. A graph that
+   * is never run backward simply leaves that storage to the garbage collector.
+   */
+  release?: () => void;
   /** Exact work of the forward, from the op's index equation (for `profile`). */
   multiplies?: number;
   adds?: number;
@@ -138,7 +146,7 @@ export function runOp(name: string, inputs: readonly Tensor[], forward: () => Op
   if (anomalyEnabled) checkFinite(`${name} (forward)`, out, "its output", inputs);
   if (gradEnabled && res.backward && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
-    out._node = { op: name, inputs: inputs.slice(), backward: res.backward, freed: false };
+    out._node = { op: name, inputs: inputs.slice(), backward: res.backward, freed: false, release: res.release };
   }
   return out;
 }
@@ -298,6 +306,9 @@ export function runBackward(root: Tensor, grad?: Tensor, options: BackwardOption
         node.freed = true;
         node.inputs = [];
         node.backward = () => {};
+        const release = node.release;
+        node.release = undefined;
+        release?.();
       }
       if (!t._retainGrad && !t.isLeaf && t.grad !== null) {
         // its op's backward has read it and nothing else can reach it: the storage goes back for reuse

@@ -1,5 +1,5 @@
 /**
- * Recycled storage for intermediate gradients. During `backward()` every intermediate tensor gets a
+ * Recycled storage for intermediate gradients (and index arrays private to a backward). During `backward()` every intermediate tensor gets a
  * `.grad` that lives only until its own op's backward has read it (unless `retainGrad()` was
  * asked for); `runBackward` hands that storage back here, and the next gradient of the same size
  * and dtype takes it instead of allocating. On these machines a first touch of fresh memory costs
@@ -11,7 +11,7 @@
  * `.grad` between its creation and its release. The pool is bounded (a few arrays per size, a byte
  * cap), so a long training loop keeps a flat heap.
  */
-import { allocate, uninitialized, type DType, type TypedArray } from "./dtype.js";
+import { allocate, uninitialized, uninitializedInt32, type DType, type TypedArray } from "./dtype.js";
 
 /** Arrays shorter than this are cheap to allocate; pooling them would cost more than it saves. */
 const MIN_LENGTH = 4096;
@@ -20,7 +20,7 @@ const PER_SIZE = 4;
 /** At most this many bytes are kept in all. */
 const MAX_BYTES = 256 * 2 ** 20;
 
-const free = new Map<string, TypedArray[]>();
+const free = new Map<string, Array<TypedArray | Int32Array>>();
 let heldBytes = 0;
 
 function key(dtype: DType, n: number): string {
@@ -41,9 +41,17 @@ export function takeUninitialized(dtype: DType, n: number): TypedArray {
 }
 
 function takeRecycled(dtype: DType, n: number): TypedArray | null {
+  return takeFrom(key(dtype, n), n) as TypedArray | null;
+}
+
+/** `n` 32-bit integers with arbitrary contents (for index arrays a backward keeps, such as an argmax). */
+export function takeInt32(n: number): Int32Array {
+  return (takeFrom(`i${n}`, n) as Int32Array | null) ?? uninitializedInt32(n);
+}
+
+function takeFrom(k: string, n: number): TypedArray | Int32Array | null {
   if (n < MIN_LENGTH) return null;
-  const list = free.get(key(dtype, n));
-  const a = list?.pop();
+  const a = free.get(k)?.pop();
   if (a === undefined) return null;
   heldBytes -= a.byteLength;
   return a;
@@ -54,10 +62,10 @@ function takeRecycled(dtype: DType, n: number): TypedArray | null {
  * backward ran). Arrays that are small, views into a larger buffer, or over the caps are left to
  * the garbage collector.
  */
-export function recycle(a: TypedArray): void {
+export function recycle(a: TypedArray | Int32Array): void {
   if (a.length < MIN_LENGTH || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) return;
   if (heldBytes + a.byteLength > MAX_BYTES) return;
-  const k = a instanceof Float32Array ? key("float32", a.length) : key("float64", a.length);
+  const k = a instanceof Int32Array ? `i${a.length}` : a instanceof Float32Array ? key("float32", a.length) : key("float64", a.length);
   let list = free.get(k);
   if (!list) free.set(k, (list = []));
   if (list.length >= PER_SIZE || list.includes(a)) return;

@@ -7,7 +7,8 @@
  */
 import { gradBuffer, gradTarget, runOp } from "../autograd.js";
 import { kernels } from "../backend/index.js";
-import { uninitialized, uninitializedInt32 } from "../dtype.js";
+import { uninitialized } from "../dtype.js";
+import { recycle, takeInt32 } from "../grad-pool.js";
 import { countWork } from "../profile.js";
 import { fmt, ShapeError } from "../shape.js";
 import { Tensor } from "../tensor.js";
@@ -57,7 +58,7 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   return runOp("maxPool2d", [x], () => {
     // the kernel writes every element of both
     const y = uninitialized(x.dtype, nOut);
-    const arg = uninitializedInt32(nOut); // flat index into x of each window's maximum
+    const arg = takeInt32(nOut); // flat index into x of each window's maximum (only the backward reads it)
     // y[b,c,i,j] = max_{di,dj} x[b,c,s·i+di−p, s·j+dj−p]   (first maximum on ties; a NaN wins its window)
     kernels().maxPool2dForward(x.data, y, arg, { batch, channels: ch, h, w, kh, kw, ho, wo, strideH: sh, strideW: sw, padH: ph, padW: pw });
     return {
@@ -69,6 +70,8 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
         kernels().maxPool2dBackward(out.grad!.data, arg, gx.data, gx.accumulate);
         countWork(0, nOut);
       },
+      // the graph is freed: nothing can read the argmax again
+      release: () => recycle(arg),
     };
   });
 }

@@ -49,6 +49,27 @@ describe.each(backends)("relu and maxPool2d on the %s backend", (backend) => {
     once.forEach((v, i) => expect(v).toBeCloseTo(relus[i]! + convs[i]!, 3));
   });
 
+  it("maxPool2d keeps its argmax until the graph is freed, then reuses the storage without mixing graphs", () => {
+    fl.setBackend(backend);
+    const x = fl.randn([2, 8, 40, 40], { seed: 9, requiresGrad: true });
+    const y = fl.maxPool2d(x, { kernel: 2 });
+    const loss = fl.sum(y.mul(y));
+    loss.backward(undefined, { retainGraph: true });
+    const first = Array.from(x.grad!.data);
+    x.grad = null;
+    // a second graph made while the first is still alive must not share its argmax
+    const other = fl.maxPool2d(fl.randn([2, 8, 40, 40], { seed: 10 }), { kernel: 2 });
+    loss.backward(); // frees the first graph (its argmax goes back for reuse)
+    expect(Array.from(x.grad!.data)).toEqual(first);
+    // later graphs reuse that storage and still get their own answers
+    for (let i = 0; i < 3; i++) {
+      x.grad = null;
+      fl.sum(fl.maxPool2d(x, { kernel: 2 }).mul(fl.maxPool2d(x, { kernel: 2 }))).backward();
+      expect(Array.from(x.grad!.data)).toEqual(first);
+    }
+    expect(other.shape).toEqual([2, 8, 20, 20]);
+  });
+
   it("agrees with the reference backend on random layers (float32 and float64)", () => {
     const shapes: { shape: number[]; o: fl.Pool2dOptions }[] = [
       { shape: [3, 5, 28, 28], o: { kernel: 2 } },
