@@ -83,13 +83,16 @@ describe("fast matmul", () => {
     setFastThreads(2);
   });
 
-  it("sends float64 to the definition", () => {
-    const p = args(1, 20, 20, 20);
+  it("runs float64 through the blocked TypeScript GEMM (js backend), to float64 rounding", () => {
     const r = rng(3);
-    const a = new Float64Array(randomF32(400, r)), b = new Float64Array(randomF32(400, r));
-    const want = new Float64Array(400), got = new Float64Array(400);
-    matmulReference(a, b, want, p);
-    fastKernels.matmul!(a, b, got, p);
-    expect(got).toEqual(want);
+    for (const p of [args(1, 20, 20, 20), args(2, 37, 300, 270, { transA: true, accumulate: true }), args(3, 65, 9, 131, { transB: true, strideB: 0 })]) {
+      const a = new Float64Array(randomF32(p.strideA === 0 ? p.m * p.k : p.batch * p.m * p.k, r));
+      const b = new Float64Array(randomF32(p.strideB === 0 ? p.k * p.n : p.batch * p.k * p.n, r));
+      const c0 = new Float64Array(randomF32(p.batch * p.m * p.n, r));
+      const want = new Float64Array(c0), got = new Float64Array(c0);
+      matmulReference(a, b, want, p);
+      fastKernels.matmul!(a, b, got, p);
+      expect(maxRelError(got, want), JSON.stringify(p)).toBeLessThan(1e-12);
+    }
   });
 });
