@@ -27,7 +27,11 @@ function defaultBackend(): string {
   return env && registry.has(env) ? env : "fast";
 }
 
-/** Add (or replace) a backend made of kernel overrides; kernels it leaves out use the reference. */
+/**
+ * Add (or replace) a backend made of kernel overrides; kernels it leaves out use the reference.
+ * An override must honour every argument of the kernel it replaces (e.g. conv2dForward's bias and
+ * conv2dBackwardWeight's gb, the accumulate flags), or the ops that rely on them go wrong.
+ */
 export function registerBackend(name: string, overrides: Partial<Kernels>): void {
   registry.set(name, overrides);
   if (name === activeName) active = { ...referenceKernels, ...overrides };

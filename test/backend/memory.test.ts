@@ -1,28 +1,10 @@
 // Memory: the fast kernels reuse their WebAssembly memory and scratch, so 10,000 steps of kernel
 // calls (on the worker pool) leave the wasm memory and the JS heap flat after warm-up.
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
+import { heapBytes } from "./heap.js";
 import { fastInfo, fastKernels } from "../../src/backend/fast/index.js";
 import { setFastThreads } from "../../src/backend/fast/context.js";
 import { convArgs, randomF32, rng } from "./helpers.js";
-
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-
-/**
- * JS objects plus typed-array storage after a full collection (wasm memory is checked apart). Array
- * buffers are released by a concurrent sweeper, so take the least of a few collections.
- */
-function heapBytes(): number {
-  let least = Infinity;
-  for (let i = 0; i < 3; i++) {
-    gc();
-    const m = process.memoryUsage();
-    least = Math.min(least, m.heapUsed + m.arrayBuffers);
-  }
-  return least;
-}
 
 describe("fast backend memory", () => {
   it("keeps wasm memory and the heap flat over 10,000 steps", () => {

@@ -1,27 +1,9 @@
 // A 10,000-step training loop (conv, ReLU, max pool, dense, cross-entropy, SGD) on the fast backend
 // keeps the JS heap and the kernels' WebAssembly memory flat: no dispose, no tidy.
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
+import { heapBytes } from "./heap.js";
 import * as fl from "../../src/index.js";
 import { fastInfo } from "../../src/backend/fast/index.js";
-
-setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-
-/**
- * JS objects plus typed-array storage after a full collection (wasm memory is checked apart). Array
- * buffers are released by a concurrent sweeper, so take the least of a few collections.
- */
-function heapBytes(): number {
-  let least = Infinity;
-  for (let i = 0; i < 3; i++) {
-    gc();
-    const m = process.memoryUsage();
-    least = Math.min(least, m.heapUsed + m.arrayBuffers);
-  }
-  return least;
-}
 
 describe("training memory", () => {
   it("keeps the heap flat over 10,000 steps", () => {
