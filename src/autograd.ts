@@ -8,7 +8,7 @@
 import { allocate, type TypedArray } from "./dtype.js";
 import { recycle, takeUninitialized, takeZeroed } from "./grad-pool.js";
 import { attributed, countWork } from "./profile.js";
-import { fmt, sameShape, ShapeError, sizeOf, type Shape } from "./shape.js";
+import { broadcastOffsets, fmt, sameShape, ShapeError, sizeOf, type Shape } from "./shape.js";
 import { Tensor } from "./tensor.js";
 
 export interface GradNode {
@@ -196,26 +196,10 @@ export function sumToShape(g: Tensor, shape: Shape): Tensor {
     }
   }
   const out = allocate(g.dtype, sizeOf(shape));
-  // out[j] += g[i] where j drops (or collapses to 0) the broadcast dims of i
-  const outStrides = new Array<number>(n).fill(0);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    outStrides[i + off] = shape[i] === 1 ? 0 : acc;
-    acc *= shape[i]!;
-  }
-  const idx = new Array<number>(n).fill(0);
-  let o = 0;
+  // out[j(i)] += g[i], with j(i) the element of `shape` that broadcasting read for g's element i
+  const j = broadcastOffsets(shape, g.shape);
   const src = g.data;
-  for (let i = 0; i < src.length; i++) {
-    out[o] = out[o]! + src[i]!;
-    for (let d = n - 1; d >= 0; d--) {
-      idx[d]!++;
-      o += outStrides[d]!;
-      if (idx[d]! < g.shape[d]!) break;
-      o -= outStrides[d]! * idx[d]!;
-      idx[d] = 0;
-    }
-  }
+  for (let i = 0; i < src.length; i++) out[j[i]!] += src[i]!;
   return new Tensor(out, shape, false);
 }
 

@@ -7,7 +7,6 @@ import * as fl from "../index.js";
 import type { Tensor } from "../tensor.js";
 import { SHAPES, type Step } from "./workload.js";
 
-type Fn = (...args: never[]) => unknown;
 type ModuleLike = { forward(...inputs: unknown[]): unknown; parameters(): Iterable<Tensor> };
 type Ctor = new (...args: never[]) => ModuleLike;
 

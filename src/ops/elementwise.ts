@@ -5,9 +5,9 @@
 import { addGrad, gradBuffer, gradTarget, runOp } from "../autograd.js";
 import { kernels } from "../backend/index.js";
 import { uninitialized, type TypedArray } from "../dtype.js";
-import { broadcastShapes, broadcastStrides, sameShape, sizeOf, type Shape } from "../shape.js";
+import { broadcastOffsets, broadcastShapes, sameShape, sizeOf, type Shape } from "../shape.js";
 import { Tensor, asTensor, type TensorLike } from "../tensor.js";
-import { checkTensor, empty, operands, sameDType } from "./util.js";
+import { checkTensor, empty, operands } from "./util.js";
 
 // ---------------------------------------------------------------------------------------------
 // Broadcasting binary map
@@ -33,24 +33,9 @@ function broadcastMap(a: Tensor, b: Tensor, shape: Shape, f: (x: number, y: numb
     for (let i = 0; i < n; i++) out[i] = f(x, bd[i]!);
     return out;
   }
-  const sa = broadcastStrides(a.shape, shape);
-  const sb = broadcastStrides(b.shape, shape);
-  const rank = shape.length;
-  const idx = new Array<number>(rank).fill(0);
-  let ia = 0;
-  let ib = 0;
-  for (let i = 0; i < n; i++) {
-    out[i] = f(ad[ia]!, bd[ib]!);
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]!++;
-      ia += sa[d]!;
-      ib += sb[d]!;
-      if (idx[d]! < shape[d]!) break;
-      ia -= sa[d]! * shape[d]!;
-      ib -= sb[d]! * shape[d]!;
-      idx[d] = 0;
-    }
-  }
+  const ia = broadcastOffsets(a.shape, shape);
+  const ib = broadcastOffsets(b.shape, shape);
+  for (let i = 0; i < n; i++) out[i] = f(ad[ia[i]!]!, bd[ib[i]!]!);
   return out;
 }
 

@@ -5,7 +5,7 @@
  *            B.grad[…,k,j] += Σ_i C.grad[…,i,j] · A[…,i,k]     (swap C and B)
  *   linear:  y[n,o] = Σ_i x[n,i] · W[o,i] + b[o]
  */
-import { addGrad, gradBuffer, gradTarget, runOp } from "../autograd.js";
+import { gradBuffer, gradTarget, runOp } from "../autograd.js";
 import { kernels } from "../backend/index.js";
 import { broadcastShapes, fmt, ShapeError, sizeOf } from "../shape.js";
 import { Tensor } from "../tensor.js";

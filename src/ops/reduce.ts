@@ -2,8 +2,8 @@
  * Reductions over chosen dims (all by default), with keepDims: sum, mean, max, min, logSumExp,
  * argmax, var. Each backward spreads y.grad back over the reduced positions.
  */
-import { addGrad, gradBuffer, runOp } from "../autograd.js";
-import { normDims, sizeOf } from "../shape.js";
+import { gradBuffer, runOp } from "../autograd.js";
+import { broadcastOffsets, normDims, sizeOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { checkTensor, empty } from "./util.js";
 import { div, mul, sub } from "./elementwise.js";
@@ -27,26 +27,8 @@ function plan(op: string, x: Tensor, dims: Dims | undefined, keepDims: boolean):
   const keptShape = x.shape.map((s, i) => (ds.includes(i) ? 1 : s));
   const outShape = keepDims ? keptShape : x.shape.filter((_, i) => !ds.includes(i));
   const outSize = sizeOf(keptShape);
-  // map[i] = Σ_d idx_d · outStride_d with outStride_d = 0 on reduced dims
-  const outStrides = new Array<number>(rank).fill(0);
-  let acc = 1;
-  for (let d = rank - 1; d >= 0; d--) {
-    outStrides[d] = ds.includes(d) ? 0 : acc;
-    acc *= keptShape[d]!;
-  }
-  const map = new Int32Array(x.size);
-  const idx = new Array<number>(rank).fill(0);
-  let o = 0;
-  for (let i = 0; i < x.size; i++) {
-    map[i] = o;
-    for (let d = rank - 1; d >= 0; d--) {
-      idx[d]!++;
-      o += outStrides[d]!;
-      if (idx[d]! < x.shape[d]!) break;
-      o -= outStrides[d]! * x.shape[d]!;
-      idx[d] = 0;
-    }
-  }
+  // map[i]: the output element input i reduces into — broadcasting the kept shape back over x
+  const map = broadcastOffsets(keptShape, x.shape);
   return { keptShape, outShape, map, outSize, count: outSize === 0 ? 0 : x.size / outSize };
 }
 

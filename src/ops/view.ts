@@ -3,7 +3,7 @@
  * Their backwards move y.grad back to where each element came from.
  */
 import { addGrad, gradBuffer, runOp } from "../autograd.js";
-import { broadcastShapes, broadcastStrides, fmt, normDim, ShapeError, sizeOf, stridesOf, type Shape } from "../shape.js";
+import { broadcastOffsets, broadcastShapes, fmt, normDim, ShapeError, sizeOf, stridesOf, type Shape } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { checkTensor, empty, sameDType } from "./util.js";
 
@@ -112,21 +112,10 @@ export function expand(x: Tensor, shape: Shape): Tensor {
     throw new ShapeError(`expand: shape ${fmt(x.shape)} cannot be expanded to ${fmt(shape)}`);
   }
   return runOp("expand", [x], () => {
-    const n = sizeOf(target);
-    const out = empty(x.dtype, n);
-    const st = broadcastStrides(x.shape, target);
-    const idx = new Array<number>(target.length).fill(0);
-    let r = 0;
-    for (let i = 0; i < n; i++) {
-      out[i] = x.data[r]!;
-      for (let d = target.length - 1; d >= 0; d--) {
-        idx[d]!++;
-        r += st[d]!;
-        if (idx[d]! < target[d]!) break;
-        r -= st[d]! * target[d]!;
-        idx[d] = 0;
-      }
-    }
+    const src = broadcastOffsets(x.shape, target);
+    const out = empty(x.dtype, src.length);
+    // y[i] = x[src(i)], src the broadcasting read
+    for (let i = 0; i < src.length; i++) out[i] = x.data[src[i]!]!;
     return { out: new Tensor(out, target), backward: (y) => addGrad(x, y.grad!) };
   });
 }

@@ -58,10 +58,6 @@ function flops(p: Conv2dArgs): number {
   return 2 * p.batch * p.cout * p.ho * p.wo * p.cin * p.kh * p.kw;
 }
 
-function isPointwise(p: Conv2dArgs): boolean {
-  return p.kh === 1 && p.kw === 1 && p.strideH === 1 && p.strideW === 1 && p.padH === 0 && p.padW === 0;
-}
-
 /** y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] + bias[c] */
 export function fastConv2dForward(x: TypedArray, w: TypedArray, y: TypedArray, p: Conv2dArgs, bias?: TypedArray | null): void {
   dispatch(
