@@ -2,7 +2,7 @@
  * Pairwise Markov random fields over discrete variables (seed Problem 4).
  *
  *   f(x̂) = Σ_i U[i, x̂_i] + Σ_{e=(i,j)} Ψ_e[x̂_i, x̂_j]          Q(x̂) = softmax_x̂ f(x̂) = e^{f(x̂)} / Z
- *   ln Z  = ln Σ_x̂ e^{f(x̂)}                                     (enumeration, or the chain DP below)
+ *   ln Z  = ln Σ_x̂ e^{f(x̂)}                                     (enumeration, or the chain DP)
  *   P(x̂_i = s | x̂/i) = softmax_s ( U[i, s] + Σ_{e ∋ i} Ψ_e[s, x̂_j] )   (from the neighbours alone)
  *   ln P̃(x̂) = Σ_i ln P(x̂_i | x̂/i)                               (log pseudolikelihood)
  *
@@ -10,13 +10,9 @@
  * [S, S] (shared by every edge) or [E, S, S] (one per edge, in the order of `edges`), Ψ_e indexed
  * [state of edges[e][0], state of edges[e][1]]. Entries beyond a node's state count are ignored.
  *
- * Chain log-space forward algorithm (the nodes o_0 … o_{N−1} along a path, step k the edge
- * between o_k and o_{k+1}):
- *   α_0(s) = U[o_0, s]        α_{k+1}(t) = U[o_{k+1}, t] + ln Σ_s e^{α_k(s) + Ψ_k[s, t]}     ln Z = ln Σ_s e^{α_{N−1}(s)}
- *   β_{N−1}(s) = 0            β_k(s) = ln Σ_t e^{Ψ_k[s, t] + U[o_{k+1}, t] + β_{k+1}(t)}
- * and its backward is the marginals (∂ ln Z/∂U[i,s] = P(x_i = s), ∂ ln Z/∂Ψ_k[s,t] = P(x_k = s, x_{k+1} = t)):
- *   U.grad[o_k, s]  += lnZ.grad · e^{α_k(s) + β_k(s) − ln Z}
- *   Ψ.grad[e_k, s, t] += lnZ.grad · e^{α_k(s) + Ψ_k[s,t] + U[o_{k+1},t] + β_{k+1}(t) − ln Z}
+ * On chains, ln Z and the marginals come from the log-space forward–backward recursions in
+ * chain-dp.ts; ln Z's backward there is the marginals (∂ ln Z/∂U = node marginals, ∂ ln Z/∂Ψ = pair
+ * marginals).
  */
 import { gradBuffer, noGrad, runOp } from "../autograd.js";
 import { allocate, type DType, type TypedArray } from "../dtype.js";
@@ -25,6 +21,7 @@ import { Tensor, tensor, type NestedArray } from "../tensor.js";
 import { sub } from "../ops/elementwise.js";
 import { logSumExp } from "../ops/reduce.js";
 import { softmax } from "../ops/softmax.js";
+import { addChainMarginals, chainForwardBackward, findChain, lseSmall, type ChainPlan, type ChainPotentials, type ForwardBackward } from "./chain-dp.js";
 
 export type Edge = readonly [number, number];
 
@@ -73,13 +70,6 @@ interface Neighbour {
   first: boolean;
 }
 
-interface ChainPlan {
-  order: Int32Array;
-  /** Edge between order[k] and order[k+1], and whether it runs order[k] → order[k+1]. */
-  edge: Int32Array;
-  forward: Uint8Array;
-}
-
 interface Parsed {
   x: Int32Array;
   batch: number;
@@ -90,15 +80,6 @@ function asPotential(v: Tensor | NestedArray, what: string): Tensor {
   if (v instanceof Tensor) return v;
   if (typeof v === "number" || Array.isArray(v)) return tensor(v);
   throw new TypeError(`MRF: ${what} must be a Tensor or nested array of numbers`);
-}
-
-function lseSmall(v: Float64Array, n: number): number {
-  let m = -Infinity;
-  for (let i = 0; i < n; i++) if (v[i]! > m) m = v[i]!;
-  if (m === -Infinity) return -Infinity;
-  let s = 0;
-  for (let i = 0; i < n; i++) s += Math.exp(v[i]! - m);
-  return m + Math.log(s);
 }
 
 export class MRF {
@@ -397,38 +378,25 @@ export class MRF {
   // Chains: forward–backward
   // -------------------------------------------------------------------------------------------
 
+
   /** The path order if the graph is a single chain (a path through all nodes), else null. */
   chain(): ChainPlan | null {
-    if (this.chainPlan !== undefined) return this.chainPlan;
-    const N = this.n;
-    let plan: ChainPlan | null = null;
-    if (this.edges.length === N - 1 && this.adj.every((a) => a.length <= 2)) {
-      const start = N === 1 ? 0 : this.adj.findIndex((a) => a.length === 1);
-      if (start >= 0) {
-        const order = new Int32Array(N);
-        const edge = new Int32Array(Math.max(0, N - 1));
-        const forward = new Uint8Array(Math.max(0, N - 1));
-        const seen = new Uint8Array(N);
-        order[0] = start;
-        seen[start] = 1;
-        let ok = true;
-        for (let k = 0; k < N - 1; k++) {
-          const cur = order[k]!;
-          const next = this.adj[cur]!.find((a) => !seen[a.j]);
-          if (!next) {
-            ok = false;
-            break;
-          }
-          order[k + 1] = next.j;
-          seen[next.j] = 1;
-          edge[k] = next.e;
-          forward[k] = next.first ? 1 : 0;
-        }
-        if (ok) plan = { order, edge, forward };
-      }
-    }
-    this.chainPlan = plan;
-    return plan;
+    if (this.chainPlan === undefined) this.chainPlan = findChain(this.n, this.edges.length, this.adj);
+    return this.chainPlan;
+  }
+
+  /** The potentials as the chain algorithms read them. */
+  private chainView(): ChainPotentials {
+    return { n: this.n, S: this.S, states: this.states, unary: this.unary?.data ?? null, pairwise: this.pairwise.data, shared: this.shared };
+  }
+
+  private forwardBackward(plan: ChainPlan): ForwardBackward {
+    return chainForwardBackward(this.chainView(), plan);
+  }
+
+  /** Add g · node and pair marginals of the chain into U.grad and Ψ.grad (or into given buffers). */
+  private chainMarginalsInto(plan: ChainPlan, g: number, gu: TypedArray | null, gp: TypedArray | null, sharedOut = this.shared): void {
+    addChainMarginals(this.chainView(), plan, g, gu, gp, sharedOut);
   }
 
   private requireChain(where: string): ChainPlan {
@@ -439,78 +407,7 @@ export class MRF {
     return plan;
   }
 
-  /** α, β and ln Z of the chain (float64), with accessors for Ψ_k and U along the path. */
-  private forwardBackward(plan: ChainPlan): {
-    alpha: Float64Array;
-    beta: Float64Array;
-    logZ: number;
-    psi: (k: number, s: number, t: number) => number;
-    un: (k: number, s: number) => number;
-  } {
-    const { n: N, S } = this;
-    const ud = this.unary?.data;
-    const pd = this.pairwise.data;
-    const { order, edge, forward } = plan;
-    const st = (k: number): number => this.states[order[k]!]!;
-    const un = (k: number, s: number): number => (ud ? ud[order[k]! * S + s]! : 0);
-    const psi = (k: number, s: number, t: number): number => {
-      const base = this.pairBase(edge[k]!);
-      return forward[k] ? pd[base + s * S + t]! : pd[base + t * S + s]!;
-    };
-    const alpha = new Float64Array(N * S).fill(-Infinity);
-    const beta = new Float64Array(N * S).fill(-Infinity);
-    const tmp = new Float64Array(S);
-    for (let s = 0; s < st(0); s++) alpha[s] = un(0, s);
-    for (let k = 0; k < N - 1; k++) {
-      // α_{k+1}(t) = U[o_{k+1}, t] + ln Σ_s e^{α_k(s) + Ψ_k[s,t]}
-      for (let t = 0; t < st(k + 1); t++) {
-        for (let s = 0; s < st(k); s++) tmp[s] = alpha[k * S + s]! + psi(k, s, t);
-        alpha[(k + 1) * S + t] = un(k + 1, t) + lseSmall(tmp, st(k));
-      }
-    }
-    const last = new Float64Array(S);
-    for (let s = 0; s < st(N - 1); s++) last[s] = alpha[(N - 1) * S + s]!;
-    const logZ = lseSmall(last, st(N - 1));
-    for (let s = 0; s < st(N - 1); s++) beta[(N - 1) * S + s] = 0;
-    for (let k = N - 2; k >= 0; k--) {
-      // β_k(s) = ln Σ_t e^{Ψ_k[s,t] + U[o_{k+1}, t] + β_{k+1}(t)}
-      for (let s = 0; s < st(k); s++) {
-        for (let t = 0; t < st(k + 1); t++) tmp[t] = psi(k, s, t) + un(k + 1, t) + beta[(k + 1) * S + t]!;
-        beta[k * S + s] = lseSmall(tmp, st(k + 1));
-      }
-    }
-    return { alpha, beta, logZ, psi, un };
-  }
 
-  /** Add g · node and pair marginals of the chain into U.grad and Ψ.grad (or into given buffers). */
-  private chainMarginalsInto(
-    plan: ChainPlan,
-    g: number,
-    gu: TypedArray | Float64Array | null,
-    gp: TypedArray | Float64Array | null,
-    sharedOut = this.shared,
-  ): void {
-    const { n: N, S } = this;
-    const { alpha, beta, logZ, psi, un } = this.forwardBackward(plan);
-    const { order, edge, forward } = plan;
-    const st = (k: number): number => this.states[order[k]!]!;
-    if (gu) {
-      // U.grad[o_k, s] += g · e^{α_k(s) + β_k(s) − ln Z}
-      for (let k = 0; k < N; k++) for (let s = 0; s < st(k); s++) gu[order[k]! * S + s] += g * Math.exp(alpha[k * S + s]! + beta[k * S + s]! - logZ);
-    }
-    if (gp) {
-      for (let k = 0; k < N - 1; k++) {
-        const base = sharedOut ? 0 : edge[k]! * S * S;
-        // Ψ.grad[e_k, s, t] += g · e^{α_k(s) + Ψ_k[s,t] + U[o_{k+1},t] + β_{k+1}(t) − ln Z}
-        for (let s = 0; s < st(k); s++)
-          for (let t = 0; t < st(k + 1); t++) {
-            const p = Math.exp(alpha[k * S + s]! + psi(k, s, t) + un(k + 1, t) + beta[(k + 1) * S + t]! - logZ);
-            if (forward[k]) gp[base + s * S + t] += g * p;
-            else gp[base + t * S + s] += g * p;
-          }
-      }
-    }
-  }
 
   private chainLogPartition(): Tensor {
     const plan = this.requireChain("logPartition");
@@ -796,49 +693,4 @@ export class MRF {
     }
     return new Tensor(out, [count, N]);
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Graph shortcuts
-// ---------------------------------------------------------------------------------------------
-
-export interface ShortcutOptions {
-  states: number | readonly number[];
-  /** [S, S] shared, or [E, S, S] in edge order. */
-  pairwise: Tensor | NestedArray;
-  unary?: Tensor | NestedArray | null;
-}
-
-/** Edges of a chain 0–1–…–(n−1): [i, i+1] for i = 0..n−2. */
-export function chainEdges(n: number): Edge[] {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`chainEdges: n must be a positive integer, got ${n}`);
-  return Array.from({ length: n - 1 }, (_, i) => [i, i + 1] as const);
-}
-
-/**
- * Edges of a rows×cols grid, node (r, c) = r·cols + c; in order, for each node row by row: its
- * right edge [(r,c), (r,c+1)] then its down edge [(r,c), (r+1,c)].
- */
-export function gridEdges(rows: number, cols: number): Edge[] {
-  for (const [name, v] of [["rows", rows], ["cols", cols]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new RangeError(`gridEdges: ${name} must be a positive integer, got ${v}`);
-  }
-  const edges: Edge[] = [];
-  for (let r = 0; r < rows; r++)
-    for (let c = 0; c < cols; c++) {
-      const i = r * cols + c;
-      if (c + 1 < cols) edges.push([i, i + 1]);
-      if (r + 1 < rows) edges.push([i, i + cols]);
-    }
-  return edges;
-}
-
-/** A chain MRF on n nodes. The seed's model: `chainMRF(N, { states: 2, pairwise: fl.eye(2) })`. */
-export function chainMRF(n: number, options: ShortcutOptions): MRF {
-  return new MRF({ nodes: n, states: options.states, edges: chainEdges(n), pairwise: options.pairwise, unary: options.unary });
-}
-
-/** A grid MRF on rows×cols nodes (edge order as in `gridEdges`). */
-export function gridMRF(rows: number, cols: number, options: ShortcutOptions): MRF {
-  return new MRF({ nodes: rows * cols, states: options.states, edges: gridEdges(rows, cols), pairwise: options.pairwise, unary: options.unary });
 }
