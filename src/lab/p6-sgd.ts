@@ -151,6 +151,8 @@ async function linear(ctx: LabContext, cfg: Config, claims: Claim[], plots: Plot
   const s2 = NOISE * NOISE;
   const wStar = Array.from({ length: d }, (_, k) => Math.cos(k)); // any optimum will do
   const eg2 = d * s2; // E‖g‖² = E[ε²‖x‖²] = d·s²
+  // the exact stationary gap for Gaussian x (the corrected form of (d))
+  const exactGap = { name: "exact: η d s² / (2(2 − η(d+2)))", at: (eta: number) => (eta * d * s2) / (2 * (2 - eta * (d + 2))) };
   const measured: { x: number; y: number; lo: number; hi: number }[] = [];
   cfg.linearEtas.forEach((eta, i) => {
     const tau = 1 / (eta * (2 - eta * (d + 2))); // relaxation time of E‖Φ‖² (from the recursion above)
@@ -176,7 +178,6 @@ async function linear(ctx: LabContext, cfg: Config, claims: Claim[], plots: Plot
     );
     balances.push(balanceClaim("linear", eta, bal, { d }));
     const m = chainAverages(sums, counts);
-    const exact = (eta * d * s2) / (2 * (2 - eta * (d + 2)));
     measured.push({ x: eta, y: m.mean, lo: m.mean - m.se, hi: m.mean + m.se });
     claims.push(
       makeClaim({
@@ -187,16 +188,28 @@ async function linear(ctx: LabContext, cfg: Config, claims: Claim[], plots: Plot
         measured: m.mean,
         uncertainty: m.se,
         test: { kind: "statistical" },
-        corrected: { value: exact, formula: "gap = η·d·s² / (2·(2 − η(d+2)))  (exact for Gaussian x; = (η/4)E‖g‖² / (1 − η(d+2)/2))" },
+        corrected: { value: exactGap.at(eta), formula: "gap = η·d·s² / (2·(2 − η(d+2)))  (exact for Gaussian x; = (η/4)E‖g‖² / (1 − η(d+2)/2))" },
         note: "E‖g‖² = d·s² exactly; the key keeps only the first order in η (it drops η²E‖HΦ‖² from E‖ĝ‖²)",
       }),
     );
   });
   claims.push(limitClaim("linear", measured, cfg.fitBelow.linear, eg2, { d, noiseVar: s2 }));
-  const etas = dense(cfg.linearEtas);
-  plots.push({
-    id: "P6-linear-gap",
-    title: "P6 linear regression: stationary loss gap against η",
+  plots.push(gapPlot("linear", "linear regression", measured, dense(cfg.linearEtas), eg2, exactGap));
+  await ctx.tick("P6 linear");
+}
+
+/** The loss gap against η: the measured chains, the key's line and, where derived, the exact law. */
+function gapPlot(
+  model: string,
+  title: string,
+  measured: PlotSpec["series"][number]["points"],
+  etas: number[],
+  eg2: number,
+  exact: { name: string; at: (eta: number) => number } | null,
+): PlotSpec {
+  return {
+    id: `P6-${model}-gap`,
+    title: `P6 ${title}: stationary loss gap against η`,
     xTitle: "learning rate η",
     yTitle: "loss gap",
     logX: true,
@@ -204,10 +217,9 @@ async function linear(ctx: LabContext, cfg: Config, claims: Claim[], plots: Plot
     series: [
       { name: "measured (SGD chains, ±1σ)", kind: "measured", points: measured },
       { name: "key: (η/4)·E‖g‖²", kind: "key", points: etas.map((e) => ({ x: e, y: (e / 4) * eg2 })) },
-      { name: "exact: η d s² / (2(2 − η(d+2)))", kind: "corrected", points: etas.map((e) => ({ x: e, y: (e * d * s2) / (2 * (2 - e * (d + 2)))})) },
+      ...(exact ? [{ name: exact.name, kind: "corrected" as const, points: etas.map((e) => ({ x: e, y: exact.at(e) })) }] : []),
     ],
-  });
-  await ctx.tick("P6 linear");
+  };
 }
 
 function dense(etas: number[]): number[] {
@@ -284,19 +296,7 @@ async function logistic(ctx: LabContext, cfg: Config, claims: Claim[], plots: Pl
     );
   });
   claims.push(limitClaim("logistic", measured, cfg.fitBelow.logistic, eg2, { d }));
-  const etas = dense(cfg.logisticEtas);
-  plots.push({
-    id: "P6-logistic-gap",
-    title: "P6 logistic regression: stationary loss gap against η",
-    xTitle: "learning rate η",
-    yTitle: "loss gap",
-    logX: true,
-    logY: true,
-    series: [
-      { name: "measured (SGD chains, ±1σ)", kind: "measured", points: measured },
-      { name: "key: (η/4)·E‖g‖²", kind: "key", points: etas.map((e) => ({ x: e, y: (e / 4) * eg2 })) },
-    ],
-  });
+  plots.push(gapPlot("logistic", "logistic regression", measured, dense(cfg.logisticEtas), eg2, null));
   await ctx.tick("P6 logistic");
 }
 

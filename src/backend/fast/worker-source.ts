@@ -36,16 +36,8 @@ export function firstTicket(gen: number): number {
 export const workerSource = `
 "use strict";
 const SPIN = 4000;
-// takeTask, as in this file's TypeScript export (written out: the worker script must stand alone)
-function takeTask(ctrl, gen) {
-  for (;;) {
-    const v = Atomics.load(ctrl, 4);
-    if (v >>> 16 !== (gen & 0x7fff)) return -1;
-    const i = v & 0xffff;
-    if (i >= Atomics.load(ctrl, 5)) return -1;
-    if (Atomics.compareExchange(ctrl, 4, v, v + 1) === v) return i;
-  }
-}
+// takeTask, the same function as this file's TypeScript export (its compiled source, so the worker script stands alone)
+const takeTask = ${takeTask.toString()};
 function serve(data) {
   const { module, memory, control, id, tasks } = data;
   const ctrl = new Int32Array(control);
