@@ -55,6 +55,7 @@ export interface Measurement {
 /** How a plot series is drawn: measured points, the key (dashed), corrected or exact laws, negative controls. */
 export type SeriesKind = "measured" | "key" | "corrected" | "exact" | "control" | "other";
 
+/** One point of a plot series. */
 export interface PlotPoint {
   x: number;
   y: number;
@@ -63,6 +64,7 @@ export interface PlotPoint {
   hi?: number;
 }
 
+/** One series of a plot: a name (shown in the legend) and how it is drawn. */
 export interface PlotSeries {
   name: string;
   kind: SeriesKind;
@@ -102,6 +104,7 @@ export interface ProblemResult extends ProblemOutput {
   claims: Claim[];
 }
 
+/** A problem that could not run, with the reason. */
 export interface Unavailable {
   id: string;
   title: string;

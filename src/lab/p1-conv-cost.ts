@@ -34,6 +34,7 @@ const QUICK: Setting[] = [
 const KEY = "$$BD^2N^2C_xC_y$$";
 const EXACT = { kind: "exact" as const, tolerance: 0, why: "a count" };
 
+/** P1: the multiply count of a convolution. */
 export const p1: Problem = {
   id: "P1",
   title: "Cost of a convolution",

@@ -79,7 +79,7 @@ function sequence(s: Setting): { xs: fl.Tensor[]; h0: fl.Tensor } {
 }
 
 /** max over steps of |h_variant − h_definition| for each variant, and split vs concat. */
-function forms(s: Setting, variants: Record<string, Variant>): { split: number; splitNoBias: number; v: Record<string, number> } {
+function forms(s: Setting, variants: Record<string, Variant>): { split: number; v: Record<string, number> } {
   const concat = new UGRNNCell(s.I, s.H, { form: "concat", dtype: "float64", seed: s.seed });
   const split = convertUGRNN(concat, "split");
   const { xs, h0 } = sequence(s);
@@ -99,7 +99,7 @@ function forms(s: Setting, variants: Record<string, Variant>): { split: number; 
       }
     }
   });
-  return { split: dSplit, splitNoBias: dv["noBiasF"]!, v: dv };
+  return { split: dSplit, v: dv };
 }
 
 /**
@@ -158,6 +158,7 @@ function backward(s: Setting): { err: Record<string, number>; hand: number } {
   return { err, hand: dHand };
 }
 
+/** P2: the UGRNN equations, index form and backward. */
 export const p2: Problem = {
   id: "P2",
   title: "UGRNN",

@@ -83,6 +83,7 @@ function ksg(x: ArrayLike<number>, z: ArrayLike<number>, seed: number) {
   return { estimate: r.estimate, stderr: r.stderr };
 }
 
+/** P3: differential entropy, mutual information and units. */
 export const p3: Problem = {
   id: "P3",
   title: "Entropy and mutual information",

@@ -46,6 +46,7 @@ function localConditional(x: number[], i: number, v: number, onlyLeft = false): 
   return Math.exp(agree(v)) / (Math.exp(agree(0)) + Math.exp(agree(1)));
 }
 
+/** P4: the pseudolikelihood of the chain model. */
 export const p4: Problem = {
   id: "P4",
   title: "Pseudolikelihood",

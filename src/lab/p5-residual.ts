@@ -458,6 +458,7 @@ async function partE(ctx: LabContext, cfg: Config, out: Statement[], plots: Plot
   });
 }
 
+/** P5: variance through a residual stack and its initialisation. */
 export const p5: Problem = {
   id: "P5",
   title: "Residual initialisation",

@@ -230,6 +230,7 @@ function logisticChains(eta: number, cfg: Config, seed: number, q: ReturnType<ty
   return { eta, gap: avg(gap), quad: avg(quad), steps: burn + steps };
 }
 
+/** P6: SGD's stationary distribution and the loss gap. */
 export const p6: Problem = {
   id: "P6",
   title: "SGD's stationary distribution",

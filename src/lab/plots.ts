@@ -37,7 +37,7 @@ export function vegaLiteSpec(p: PlotSpec): vl.TopLevelSpec {
       rows.push(row);
     }
   }
-  const xScale = p.logX ? { type: "log" as const } : { zero: false };
+  const xScale = p.logX ? { type: "log" as const, nice: false } : { zero: false };
   const yScale = p.logY ? { type: "log" as const } : { zero: false };
   const names = p.series.map((s) => s.name);
   // one legend for colour and dash: both keyed on the series name, with the same title

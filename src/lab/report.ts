@@ -229,7 +229,7 @@ function preamble(): string {
 }
 
 function mdStatement(s: Statement, plotFiles: Record<string, string>): string[] {
-  const out: string[] = [`### ${s.id}${s.part ? ` (part ${s.part})` : ""} — ${s.verdict}`, "", `Key: ${s.key}`, "", `**Why:** ${s.why}`, "", `**Measured:** ${s.measurement}`, ""];
+  const out: string[] = [`### ${s.id}${s.part ? ` (part ${s.part})` : ""} — ${s.verdict}`, "", `Key: ${plainKey(s.key)}`, "", `Verbatim: ${s.key}`, "", `**Why:** ${s.why}`, "", `**Measured:** ${s.measurement}`, ""];
   if (s.reason) out.push(`**Not tested:** ${s.reason}`, "");
   if (s.assumptions.length) out.push("**Assumptions:**", "", ...s.assumptions.map((a) => `- ${a}`), "");
   if (s.correction) out.push(`**Corrected line:** ${s.correction.line}`, "", `**Reason:** ${s.correction.reason}`, "");
@@ -250,14 +250,14 @@ function mdStatement(s: Statement, plotFiles: Record<string, string>): string[] 
 /** report.md; plots are referenced as files under plots/. */
 export function markdownReport(r: LabResult, plotFiles: Record<string, string>): string {
   const out: string[] = ["# fundl lab — the seed's answer key, statement by statement", "", `**Summary.** ${summaryLine(r)}`, "", preamble(), ""];
-  out.push(mdTable(["statement", "key (verbatim)", "verdict", "controls", "why"], r.problems.flatMap((p) => p.statements.map((s) => [s.id, s.key, s.verdict, controlsCell(s), s.why]))), "");
+  out.push(mdTable(["statement", "the key's line", "verdict", "controls", "why"], r.problems.flatMap((p) => p.statements.map((s) => [s.id, plainKey(s.key), s.verdict, controlsCell(s), s.why]))), "");
   for (const u of r.unavailable) out.push(`- **${u.id} ${u.title}: not available** — ${u.reason}`);
   for (const u of r.failed) out.push(`- **${u.id} ${u.title}: failed** — ${u.reason}`);
   const errs = errata(r.problems);
   out.push("## Errata", "");
   if (!errs.length) out.push("None found.", "");
   for (const e of errs) {
-    out.push(`### ${e.id} — ${e.verdict}`, "", mdTable(["", ""], [["key's line", e.key], ["corrected line", e.corrected], ["reason", e.reason], ["measurement", e.measurement]]), "");
+    out.push(`### ${e.id} — ${e.verdict}`, "", mdTable(["", ""], [["key's line", plainKey(e.key)], ["corrected line", e.corrected], ["reason", e.reason], ["measurement", e.measurement], ["key, verbatim", e.key]]), "");
     for (const id of e.plots) if (plotFiles[id]) out.push(`![${id}](${plotFiles[id]})`, "");
   }
   const acc = controlsAccepted(r);
@@ -303,7 +303,7 @@ function htmlChecks(title: string, set: CheckSet): string {
 
 function htmlStatement(s: Statement, svgs: Record<string, string>, shown: Set<string>): string {
   const out: string[] = [`<div class="stmt" id="${esc(s.id)}"><h3>${esc(s.id)}${s.part ? ` (part ${esc(s.part)})` : ""} — <span class="${verdictClass(s.verdict)}">${esc(s.verdict)}</span></h3>`];
-  out.push(`<p>Key: <span class="key">${esc(s.key)}</span></p>`, `<p><b>Why:</b> ${esc(s.why)}</p>`, `<p><b>Measured:</b> ${esc(s.measurement)}</p>`);
+  out.push(`<p>Key: <b>${esc(plainKey(s.key))}</b><br><span class="crit">verbatim:</span> <span class="key">${esc(s.key)}</span></p>`, `<p><b>Why:</b> ${esc(s.why)}</p>`, `<p><b>Measured:</b> ${esc(s.measurement)}</p>`);
   if (s.reason) out.push(`<p><b>Not tested:</b> ${esc(s.reason)}</p>`);
   if (s.assumptions.length) out.push(`<p><b>Assumptions:</b></p><ul class="note">${s.assumptions.map((a) => `<li>${esc(a)}</li>`).join("")}</ul>`);
   if (s.correction) out.push(`<p><b>Corrected line:</b> <code>${esc(s.correction.line)}</code><br><b>Reason:</b> ${esc(s.correction.reason)}</p>`);
@@ -334,8 +334,8 @@ export function htmlReport(r: LabResult, svgs: Record<string, string>): string {
   ];
   out.push(
     htmlTable(
-      ["statement", "key (verbatim)", "verdict", "controls", "why"],
-      r.problems.flatMap((p) => p.statements.map((s) => [s.id, s.key, s.verdict, controlsCell(s), s.why])),
+      ["statement", "the key's line", "verdict", "controls", "why"],
+      r.problems.flatMap((p) => p.statements.map((s) => [s.id, plainKey(s.key), s.verdict, controlsCell(s), s.why])),
       (row, i) => (i === 2 || i === 3 ? verdictClass(row[i]!) : ""),
     ),
   );
@@ -352,7 +352,7 @@ export function htmlReport(r: LabResult, svgs: Record<string, string>): string {
   if (!errs.length) out.push("<p>None found.</p>");
   for (const e of errs) {
     out.push(`<div class="card"><h3>${esc(e.id)} — ${esc(e.verdict)}</h3>`);
-    out.push(htmlTable(["", ""], [["key's line", e.key], ["corrected line", e.corrected], ["reason", e.reason], ["measurement", e.measurement]]));
+    out.push(htmlTable(["", ""], [["key's line", plainKey(e.key)], ["corrected line", e.corrected], ["reason", e.reason], ["measurement", e.measurement], ["key, verbatim", e.key]]));
     for (const id of e.plots)
       if (svgs[id] && !shown.has(id)) {
         shown.add(id);

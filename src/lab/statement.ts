@@ -109,6 +109,7 @@ export interface Control {
   rejected: boolean;
 }
 
+/** The corrected line of an erratum, with its reason and its checks. */
 export interface Correction {
   /** The corrected line. */
   line: string;
@@ -118,6 +119,7 @@ export interface Correction {
   checks: CheckSet;
 }
 
+/** How a notation statement must be read, with the checks of that reading (and of the literal one). */
 export interface Reading {
   /** How the key's line must be read. */
   how: string;
@@ -211,6 +213,7 @@ export function controlByLimit(alternative: string, why: string, limit: LimitFit
   return { alternative, why, limit, rejected: !limit.holds };
 }
 
+/** What an experiment supplies to `decide` for one statement. */
 export interface StatementInput {
   id: string;
   part: string;

@@ -7,6 +7,7 @@ export interface MeanSe {
   n: number;
 }
 
+/** Arithmetic mean. */
 export function mean(xs: ArrayLike<number>): number {
   if (xs.length === 0) throw new RangeError("mean: no values");
   let s = 0;
