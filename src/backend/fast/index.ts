@@ -7,6 +7,7 @@ import type { Kernels } from "../kernels.js";
 import { fastConv2dBackwardInput, fastConv2dBackwardWeight, fastConv2dForward } from "./conv.js";
 import { fastMatmul } from "./matmul.js";
 import { fastMaxPool2dBackward, fastMaxPool2dForward } from "./maxpool.js";
+import { fastGatesBackward, fastGatesForward } from "./recurrent.js";
 import { fastReluBackward, fastReluForward } from "./relu.js";
 
 export { fastInfo, setFastThreads } from "./context.js";
@@ -21,4 +22,6 @@ export const fastKernels: Partial<Kernels> = {
   maxPool2dBackward: fastMaxPool2dBackward,
   reluForward: fastReluForward,
   reluBackward: fastReluBackward,
+  gatesForward: fastGatesForward,
+  gatesBackward: fastGatesBackward,
 };
