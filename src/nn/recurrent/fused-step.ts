@@ -26,8 +26,7 @@ import type { GatedCell } from "../../backend/kernels.js";
 import { GATE_BLOCKS } from "../../backend/recurrent-reference.js";
 import { uninitialized, type DType, type TypedArray } from "../../dtype.js";
 import { recycle, takeUninitialized } from "../../grad-pool.js";
-import { linear } from "../../ops/linalg.js";
-import { reshape } from "../../ops/view.js";
+import { stack } from "../../ops/view.js";
 import { Tensor } from "../../tensor.js";
 
 /** The projections' parameters: Wx [G, I], Wh [G, H], biases [G] (or null). */
@@ -229,12 +228,13 @@ function hiddenWeightsForSequence(w: GateWeights, buf: SequenceBuffers, T: numbe
       buf.dph = null;
       buf.written.fill(0);
     },
+    release: () => recycle(buf.hAll),
   }));
 }
 
-/** The result of unrolling: every step's h' and the final state. */
+/** The result of unrolling: every step's h' ([T, B, H]) and the final state. */
 export interface FusedSequence {
-  outputs: Tensor[];
+  outputs: Tensor;
   h: Tensor;
   c: Tensor | null;
 }
@@ -249,47 +249,60 @@ export function fusedSequence(kind: GatedCell, seq: Tensor, h0: Tensor, c0: Tens
   const G = GATE_BLOCKS[kind] * H;
   const dtype = seq.dtype;
   const lstm = kind === "lstm";
-  // px[t·B + b, q] = Σ_j Wx[q,j]·x[t,b,j] + bx[q]   for all T at once
-  const xp = linear(reshape(seq, [T * B, I]), w.wx, w.bx);
-  const buf: SequenceBuffers = { hAll: uninitialized(dtype, T * B * H), dph: null, written: new Uint8Array(T) };
+  const xp = inputProjection(seq, w, T * B, I, G);
+  const buf: SequenceBuffers = { hAll: takeUninitialized(dtype, T * B * H), dph: null, written: new Uint8Array(T) };
   const whSeq = hiddenWeightsForSequence(w, buf, T, B, H, dtype);
+  // what the steps keep for their backward, for all T in one allocation each (reused across calls
+  // through the grad pool, where 32 fresh step-sized arrays would fault in new pages every call)
+  const seqAct = takeUninitialized(dtype, T * B * G);
+  const seqAux = lstm ? takeUninitialized(dtype, T * B * H) : null;
+  const seqPh = kind === "gru" ? takeUninitialized(dtype, T * B * G) : null;
+  // the cell states before the last (read by the next step, forward and backward)
+  const seqC = lstm ? takeUninitialized(dtype, T * B * H) : null;
+  let liveNodes = 0;
+  const releaseSequence = (): void => {
+    recycle(seqAct);
+    if (seqAux) recycle(seqAux);
+    if (seqPh) recycle(seqPh);
+    if (seqC) recycle(seqC);
+  };
   let h = h0;
   let c = c0;
   const outputs: Tensor[] = [];
   for (let t = 0; t < T; t++) {
     const inputs = [xp, h, ...(c ? [c] : []), whSeq];
-    const keep = isGradEnabled() && inputs.some((v) => v.requiresGrad);
     const hPrev = h;
     const cPrev = c;
-    let saved: Saved | null = null;
     let gcIn: TypedArray | null = null;
     let cOut: TypedArray | null = null;
     const step = t;
+    const wideRows = [step * B * G, (step + 1) * B * G] as const;
+    const act = seqAct.subarray(...wideRows);
+    const aux = seqAux ? seqAux.subarray(step * B * H, (step + 1) * B * H) : null;
     const hNext = runOp(`${kind}Step`, inputs, () => {
-      const px = xp.data.subarray(step * B * G, (step + 1) * B * G);
-      const ph = takeUninitialized(dtype, B * G);
+      const px = xp.data.subarray(...wideRows);
+      const ph = seqPh ? seqPh.subarray(...wideRows) : takeUninitialized(dtype, B * G);
       project(hPrev.data, B, H, w.wh, w.bh, ph);
-      buf.hAll.set(hPrev.data, step * B * H);
-      const act = takeUninitialized(dtype, B * G);
-      const aux = lstm ? takeUninitialized(dtype, B * H) : null;
-      const hOut = uninitialized(dtype, B * H);
-      cOut = lstm ? uninitialized(dtype, B * H) : null;
+      buf.hAll.set(hPrev.data, step * B * H); // (a no-op copy onto itself when hPrev is a row of hAll)
+      // h' is row t + 1 of hAll (where the next step reads it), except the last, which the caller keeps
+      const last = step === T - 1;
+      const rowsH = [(step + 1) * B * H, (step + 2) * B * H] as const;
+      const hOut = last ? uninitialized(dtype, B * H) : buf.hAll.subarray(...rowsH);
+      cOut = !lstm ? null : last ? uninitialized(dtype, B * H) : seqC!.subarray(step * B * H, (step + 1) * B * H);
       kernels().gatesForward(kind, { batch: B, hidden: H, px, ph, h: hPrev.data, c: cPrev?.data ?? null, act, aux, hOut, cOut });
-      saved = saveOrRecycle(keep, kind, act, aux, ph);
+      if (!seqPh) recycle(ph);
       const { multiplies, adds } = work(B, G, H);
       return {
         out: new Tensor(hOut, [B, H]),
         multiplies,
         adds,
         release: () => {
-          releaseSaved(saved);
-          saved = null;
+          if (--liveNodes === 0) releaseSequence();
         },
         backward: (out) => {
-          const s = saved!;
           const gc = gcIn;
           gcIn = null;
-          const rows = [step * B * G, (step + 1) * B * G] as const;
+          const rows = wideRows;
           const dpx = xp.requiresGrad ? gradBuffer(xp).subarray(...rows) : takeUninitialized(dtype, B * G);
           let gph: TypedArray = dpx;
           let dph: TypedArray | null = null;
@@ -301,7 +314,7 @@ export function fusedSequence(kind: GatedCell, seq: Tensor, h0: Tensor, c0: Tens
           } else if (kind === "gru") gph = dph = takeUninitialized(dtype, B * G);
           const side = takeUninitialized(dtype, B * H);
           kernels().gatesBackward(kind, {
-            batch: B, hidden: H, gh: out.grad!.data, gc, act: s.act, aux: s.aux, h: hPrev.data, c: cPrev?.data ?? null, ph: s.ph,
+            batch: B, hidden: H, gh: out.grad!.data, gc, act, aux, h: hPrev.data, c: cPrev?.data ?? null, ph: seqPh ? seqPh.subarray(...rows) : null,
             dpx, dph, ghDirect: lstm ? null : side, gcPrev: lstm ? side : null,
           });
           if (gc) recycle(gc);
@@ -322,6 +335,7 @@ export function fusedSequence(kind: GatedCell, seq: Tensor, h0: Tensor, c0: Tens
         },
       };
     });
+    if (hNext._node) liveNodes++;
     h = hNext;
     c = lstm ? cellStateOutput(kind, hNext, cOut!, (g) => (gcIn = g)) : null;
     outputs.push(h);
@@ -330,5 +344,39 @@ export function fusedSequence(kind: GatedCell, seq: Tensor, h0: Tensor, c0: Tens
       c = c ? c.detach() : null;
     }
   }
-  return { outputs, h, c };
+  const stacked = stack(outputs, 0); // [T, B, H], copied out of hAll before hAll can be reused
+  recycle(xp.data); // only the steps' forward read it
+  if (liveNodes === 0) releaseSequence(); // no step will run backward
+  if (!whSeq._node) recycle(buf.hAll); // nor will the node that reads hAll
+  return { outputs: stacked, h, c };
+}
+
+/**
+ * px[t·B + b, q] = Σ_j Wx[q,j]·x[t,b,j] + bx[q] for all T·B rows in one GEMM, into reused storage
+ * (the caller recycles it once the steps have read it). Backward, with ∂px from all steps:
+ *   x.grad[t,b,j] += Σ_q ∂px[t·B+b,q]·Wx[q,j]    Wx.grad[q,j] += Σ_{t,b} ∂px[t·B+b,q]·x[t,b,j]    bx.grad[q] += Σ ∂px[·,q]
+ */
+function inputProjection(seq: Tensor, w: GateWeights, rows: number, I: number, G: number): Tensor {
+  const inputs = [seq, w.wx, ...(w.bx ? [w.bx] : [])];
+  return runOp("rnnInputProjection", inputs, () => {
+    const y = takeUninitialized(seq.dtype, rows * G);
+    project(seq.data, rows, I, w.wx, w.bx, y);
+    return {
+      out: new Tensor(y, [rows, G]),
+      multiplies: rows * G * I,
+      adds: rows * G * I,
+      backward: (out) => {
+        const g = out.grad!.data;
+        if (seq.requiresGrad) {
+          const t = gradTarget(seq);
+          mm(g, w.wx.data, t.data, rows, I, G, false, false, t.accumulate);
+        }
+        if (w.wx.requiresGrad) {
+          const t = gradTarget(w.wx);
+          mm(g, seq.data, t.data, G, I, rows, true, false, t.accumulate);
+        }
+        if (w.bx?.requiresGrad) addColumnSums(w.bx, g, rows);
+      },
+    };
+  });
 }

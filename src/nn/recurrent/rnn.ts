@@ -84,7 +84,7 @@ export class RNN<S extends CellState = Tensor> extends Module {
       }
       cell.checkSequence(seq, c0 ? [["h", h0], ["c", c0]] : [["h", h0]]); // the same checks (and messages) as a step
       const run = fusedSequence(kind, seq, h0, c0, cell.gateWeights(), this.truncate);
-      const outputs = stack(run.outputs, 0); // [T, B, H]
+      const outputs = run.outputs; // [T, B, H]
       const last = (run.c ? [run.h, run.c] : run.h) as S;
       return { outputs: this.batchFirst ? transpose(outputs, 0, 1) : outputs, last };
     }
