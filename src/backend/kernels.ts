@@ -99,6 +99,13 @@ export interface Kernels {
   gatesForward?(cell: GatedCell, args: GateForwardArgs): void;
   /** A recurrent cell's gates, backward (equations in src/backend/recurrent-reference.ts). */
   gatesBackward?(cell: GatedCell, args: GateBackwardArgs): void;
+  /**
+   * A promise that `a`'s contents never change from now on and that many calls will read it: a
+   * backend may keep a copy beside its kernels (the fast backend: in wasm memory) until released.
+   */
+  retainOperand?(a: TypedArray): void;
+  /** The end of `retainOperand`'s promise for `a`. */
+  releaseOperand?(a: TypedArray): void;
 }
 
 /** The gated recurrent cells whose gate arithmetic runs as one fused kernel per step. */

@@ -174,4 +174,6 @@ export const referenceKernels: Required<Kernels> = {
   reluBackward: reluBackwardReference,
   gatesForward: gatesForwardReference,
   gatesBackward: gatesBackwardReference,
+  retainOperand: () => {},
+  releaseOperand: () => {},
 };

@@ -9,6 +9,7 @@ import { fastMatmul } from "./matmul.js";
 import { fastMaxPool2dBackward, fastMaxPool2dForward } from "./maxpool.js";
 import { fastGatesBackward, fastGatesForward } from "./recurrent.js";
 import { fastReluBackward, fastReluForward } from "./relu.js";
+import { fastRelease, fastRetain } from "./resident.js";
 
 export { fastInfo, setFastThreads } from "./context.js";
 export { coreCount } from "./platform.js";
@@ -24,4 +25,6 @@ export const fastKernels: Partial<Kernels> = {
   reluBackward: fastReluBackward,
   gatesForward: fastGatesForward,
   gatesBackward: fastGatesBackward,
+  retainOperand: fastRetain,
+  releaseOperand: fastRelease,
 };

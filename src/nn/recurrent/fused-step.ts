@@ -250,6 +250,16 @@ export function fusedSequence(kind: GatedCell, seq: Tensor, h0: Tensor, c0: Tens
   const dtype = seq.dtype;
   const lstm = kind === "lstm";
   const xp = inputProjection(seq, w, T * B, I, G);
+  // every step reads W_hh twice (forward and backward): a snapshot that nothing else can change,
+  // which the backend may keep beside its kernels for the whole sweep instead of copying it per call
+  const whSnapshot = takeUninitialized(dtype, w.wh.size);
+  whSnapshot.set(w.wh.data);
+  const wh = new Tensor(whSnapshot, w.wh.shape);
+  kernels().retainOperand(whSnapshot);
+  const releaseSnapshot = (): void => {
+    kernels().releaseOperand(whSnapshot);
+    recycle(whSnapshot);
+  };
   const buf: SequenceBuffers = { hAll: takeUninitialized(dtype, T * B * H), dph: null, written: new Uint8Array(T) };
   const whSeq = hiddenWeightsForSequence(w, buf, T, B, H, dtype);
   // what the steps keep for their backward, for all T in one allocation each (reused across calls
@@ -265,6 +275,7 @@ export function fusedSequence(kind: GatedCell, seq: Tensor, h0: Tensor, c0: Tens
     if (seqAux) recycle(seqAux);
     if (seqPh) recycle(seqPh);
     if (seqC) recycle(seqC);
+    releaseSnapshot(); // the last reader of the snapshot was the step backwards
   };
   let h = h0;
   let c = c0;
@@ -282,7 +293,7 @@ export function fusedSequence(kind: GatedCell, seq: Tensor, h0: Tensor, c0: Tens
     const hNext = runOp(`${kind}Step`, inputs, () => {
       const px = xp.data.subarray(...wideRows);
       const ph = seqPh ? seqPh.subarray(...wideRows) : takeUninitialized(dtype, B * G);
-      project(hPrev.data, B, H, w.wh, w.bh, ph);
+      project(hPrev.data, B, H, wh, w.bh, ph);
       buf.hAll.set(hPrev.data, step * B * H); // (a no-op copy onto itself when hPrev is a row of hAll)
       // h' is row t + 1 of hAll (where the next step reads it), except the last, which the caller keeps
       const last = step === T - 1;
@@ -324,11 +335,11 @@ export function fusedSequence(kind: GatedCell, seq: Tensor, h0: Tensor, c0: Tens
             else recycle(side);
             if (hPrev.requiresGrad) {
               const tg = gradTarget(hPrev);
-              mm(gph, w.wh.data, tg.data, B, H, G, false, false, tg.accumulate);
+              mm(gph, whSnapshot, tg.data, B, H, G, false, false, tg.accumulate);
             }
           } else if (hPrev.requiresGrad) {
             adoptOrAdd(hPrev, side);
-            mm(gph, w.wh.data, hPrev.grad!.data, B, H, G, false, false, true);
+            mm(gph, whSnapshot, hPrev.grad!.data, B, H, G, false, false, true);
           } else recycle(side);
           if (!xp.requiresGrad) recycle(dpx);
           if (dph && !whSeq.requiresGrad) recycle(dph);
