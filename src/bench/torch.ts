@@ -149,6 +149,8 @@ export class TorchPeer {
   private buffered = "";
   /** PyTorch's version and the BLAS libraries its process mapped (from the first setup). */
   private found: { torch: string; blas: string[] } | null = null;
+  /** The kernel family OpenBLAS chose for this CPU (its "Core:" line), once seen. */
+  private blasCore: string | null = null;
 
   constructor(private readonly threads: number, private readonly passive: boolean) {
     this.name = threads === 1 ? "torch-1t" : `torch-${threads}t-passive`;
@@ -158,7 +160,7 @@ export class TorchPeer {
   get config(): string {
     const where = python && "path" in python ? ` (${python.path})` : "";
     const version = this.found ? ` ${this.found.torch}` : "";
-    const blas = this.found ? `; BLAS: ${this.found.blas.join(", ") || "none mapped"}` : "";
+    const blas = this.found ? `; BLAS: ${this.found.blas.join(", ") || "none mapped"}${this.blasCore ? ` (OpenBLAS kernels: ${this.blasCore})` : ""}` : "";
     return `PyTorch${version}${where}, ${this.threads} thread${this.threads === 1 ? "" : `s, OMP_WAIT_POLICY=${this.passive ? "PASSIVE" : "default"}`}, OPENBLAS_CORETYPE unset${blas}`;
   }
 
@@ -187,9 +189,10 @@ export class TorchPeer {
   private async start(): Promise<ChildProcess> {
     if (this.child) return this.child;
     const { spawn } = await import("node:child_process");
-    const env: Record<string, string | undefined> = { ...process.env, FUNDL_TORCH_THREADS: String(this.threads), OMP_NUM_THREADS: String(this.threads) };
+    const env: Record<string, string | undefined> = { ...process.env, FUNDL_TORCH_THREADS: String(this.threads), OMP_NUM_THREADS: String(this.threads), OPENBLAS_NUM_THREADS: String(this.threads) };
     delete env.OPENBLAS_CORETYPE; // OpenBLAS then picks its AVX-512 kernels on this CPU
     delete env.OPENBLAS_L2_SIZE;
+    env.OPENBLAS_VERBOSE = "2"; // OpenBLAS names the kernels it chose ("Core: …") on stderr
     if (this.passive) env.OMP_WAIT_POLICY = "PASSIVE";
     else delete env.OMP_WAIT_POLICY;
     const py = await findPython();
@@ -205,7 +208,10 @@ export class TorchPeer {
       }
     });
     let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    child.stderr.on("data", (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-2000);
+      this.blasCore ??= /Core: (\S+)/.exec(stderr)?.[1] ?? null;
+    });
     child.on("exit", (code) => {
       for (const resolve of this.pending.splice(0)) resolve(JSON.stringify({ error: `python3 exited (${code}): ${stderr.trim().split("\n").pop() ?? ""}` }));
       this.child = null;

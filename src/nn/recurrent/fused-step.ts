@@ -49,11 +49,16 @@ function project(src: TypedArray, rows: number, k: number, w: Tensor, bias: Tens
   mm(src, w.data, out, rows, G, k, false, true, bias !== null);
 }
 
-/** bias.grad[q] += Σ_r g[r,q] */
+/** bias.grad[q] += Σ_r g[r,q]   (four rows per pass over bias.grad) */
 function addColumnSums(bias: Tensor, g: TypedArray, rows: number): void {
   const gb = gradBuffer(bias);
   const G = gb.length;
-  for (let r = 0; r < rows; r++) for (let q = 0; q < G; q++) gb[q] = gb[q]! + g[r * G + q]!;
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const o = r * G;
+    for (let q = 0; q < G; q++) gb[q] = gb[q]! + ((g[o + q]! + g[o + G + q]!) + (g[o + 2 * G + q]! + g[o + 3 * G + q]!));
+  }
+  for (; r < rows; r++) for (let q = 0; q < G; q++) gb[q] = gb[q]! + g[r * G + q]!;
 }
 
 /** t.grad += a: adopts `a` as t's gradient when it has none (a must be private storage), else adds and recycles it. */
