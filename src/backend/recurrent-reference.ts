@@ -15,12 +15,14 @@ function sigmoid(a: number): number {
 /** Gate blocks per cell. */
 export const GATE_BLOCKS: Record<GatedCell, number> = { lstm: 4, gru: 3, ugrnn: 2 };
 
+/** One step's gate arithmetic, forward, by the definitions below (any float type). */
 export function gatesForwardReference(cell: GatedCell, p: GateForwardArgs): void {
   if (cell === "lstm") lstmForward(p);
   else if (cell === "gru") gruForward(p);
   else ugrnnForward(p);
 }
 
+/** One step's gate arithmetic, backward, by the definitions below (any float type). */
 export function gatesBackwardReference(cell: GatedCell, p: GateBackwardArgs): void {
   if (cell === "lstm") lstmBackward(p);
   else if (cell === "gru") gruBackward(p);

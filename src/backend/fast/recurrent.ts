@@ -20,6 +20,7 @@ function putOrNull(arena: Arena, a: TypedArray | null, n: number): number {
   return a === null ? 0 : arena.put((a as Float32Array).subarray(0, n));
 }
 
+/** `gatesForward` in wasm SIMD for float32 (the definition otherwise). */
 export function fastGatesForward(cell: GatedCell, p: GateForwardArgs): void {
   const { batch: B, hidden: H } = p;
   checkGateArrays("gatesForward", cell, B, H, { px: p.px, ph: p.ph, h: p.h, c: p.c, act: p.act, aux: p.aux, hOut: p.hOut, cOut: p.cOut });
@@ -53,6 +54,7 @@ export function fastGatesForward(cell: GatedCell, p: GateForwardArgs): void {
   }
 }
 
+/** `gatesBackward` in wasm SIMD for float32 (the definition otherwise). */
 export function fastGatesBackward(cell: GatedCell, p: GateBackwardArgs): void {
   const { batch: B, hidden: H } = p;
   checkGateArrays("gatesBackward", cell, B, H, { gh: p.gh, gc: p.gc, act: p.act, aux: p.aux, h: p.h, c: p.c, ph: p.ph, dpx: p.dpx, dph: p.dph, ghDirect: p.ghDirect, gcPrev: p.gcPrev });
