@@ -95,4 +95,60 @@ export interface Kernels {
    * NaN; with accumulate false, gx's old contents are ignored: it is zeroed first)
    */
   reluBackward?(x: TypedArray, gy: TypedArray, gx: TypedArray, accumulate?: boolean): void;
+  /** A recurrent cell's gates, forward (equations in src/backend/recurrent-reference.ts). */
+  gatesForward?(cell: GatedCell, args: GateForwardArgs): void;
+  /** A recurrent cell's gates, backward (equations in src/backend/recurrent-reference.ts). */
+  gatesBackward?(cell: GatedCell, args: GateBackwardArgs): void;
+  /**
+   * A promise that `a`'s contents never change from now on and that many calls will read it: a
+   * backend may keep a copy beside its kernels (the fast backend: in wasm memory) until released.
+   */
+  retainOperand?(a: TypedArray): void;
+  /** The end of `retainOperand`'s promise for `a`. */
+  releaseOperand?(a: TypedArray): void;
+}
+
+/** The gated recurrent cells whose gate arithmetic runs as one fused kernel per step. */
+export type GatedCell = "lstm" | "gru" | "ugrnn";
+
+/**
+ * One step's gate arithmetic, forward. With G gates of width H (LSTM 4: i f g o; GRU 3: r z n;
+ * UGRNN 2: f d) every array is row-major over the batch: px, ph, act are [B, G·H]; the rest [B, H].
+ *   px = x·W_ihᵀ + b_ih and ph = h·W_hhᵀ + b_hh (inputs);  act: the gates after their nonlinearity;
+ *   aux: LSTM's tanh(c') (unused otherwise);  c, cOut: LSTM's cell state (null otherwise).
+ */
+export interface GateForwardArgs {
+  batch: number;
+  hidden: number;
+  px: TypedArray;
+  ph: TypedArray;
+  h: TypedArray;
+  c: TypedArray | null;
+  act: TypedArray;
+  aux: TypedArray | null;
+  hOut: TypedArray;
+  cOut: TypedArray | null;
+}
+
+/**
+ * One step's gate arithmetic, backward (every output array is overwritten, none is read):
+ *   gh, gc: the gradients of h' and c' (null means zero);  dpx: the gradient of px;
+ *   dph: the gradient of ph where it differs from dpx (GRU only, else null);
+ *   ghDirect: the part of h's gradient that does not go through W_hh (GRU, UGRNN; else null);
+ *   gcPrev: the gradient of c (LSTM; else null).
+ */
+export interface GateBackwardArgs {
+  batch: number;
+  hidden: number;
+  gh: TypedArray | null;
+  gc: TypedArray | null;
+  act: TypedArray;
+  aux: TypedArray | null;
+  h: TypedArray;
+  c: TypedArray | null;
+  ph: TypedArray | null;
+  dpx: TypedArray;
+  dph: TypedArray | null;
+  ghDirect: TypedArray | null;
+  gcPrev: TypedArray | null;
 }

@@ -4,6 +4,7 @@
  */
 import type { TypedArray } from "../dtype.js";
 import type { Conv2dArgs, Kernels, MatmulArgs, Pool2dArgs } from "./kernels.js";
+import { gatesBackwardReference, gatesForwardReference } from "./recurrent-reference.js";
 
 export function matmulReference(a: TypedArray, b: TypedArray, c: TypedArray, p: MatmulArgs): void {
   const { batch, m, n, k, transA, transB, strideA, strideB, accumulate } = p;
@@ -171,4 +172,8 @@ export const referenceKernels: Required<Kernels> = {
   maxPool2dBackward: maxPool2dBackwardReference,
   reluForward: reluForwardReference,
   reluBackward: reluBackwardReference,
+  gatesForward: gatesForwardReference,
+  gatesBackward: gatesBackwardReference,
+  retainOperand: () => {},
+  releaseOperand: () => {},
 };

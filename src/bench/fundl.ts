@@ -71,17 +71,22 @@ function mnistStep(): Step {
   };
 }
 
-function lstmSeq(): Step {
-  const LSTMCell = need<Ctor>(nn(), "fl.nn", "LSTMCell");
+/**
+ * A recurrent cell over the sequence through nn.RNN (one GEMM for the input projection of all
+ * steps, fused steps), forward and backward of Σ h_T; the input does not need a gradient.
+ */
+function recurrentSeq(cellName: "LSTMCell" | "GRUCell" | "UGRNNCell"): Step {
+  const Cell = need<Ctor>(nn(), "fl.nn", cellName);
+  const RNN = need<Ctor>(nn(), "fl.nn", "RNN");
   const { batch, input, hidden, steps } = SHAPES.lstm;
-  const cell = new (LSTMCell as unknown as new (...a: unknown[]) => ModuleLike)(input, hidden);
-  const params = [...cell.parameters()];
-  const xs = Array.from({ length: steps }, (_, t) => fl.randn([batch, input], { seed: 10 + t }));
+  const make = (C: Ctor, ...args: unknown[]) => new (C as unknown as new (...a: unknown[]) => ModuleLike)(...args);
+  const rnn = make(RNN, make(Cell, input, hidden));
+  const params = [...rnn.parameters()];
+  const xs = fl.randn([steps, batch, input], { seed: 10 });
   return () => {
     for (const p of params) p.grad = null;
-    let state: [Tensor, Tensor] = [fl.zeros([batch, hidden]), fl.zeros([batch, hidden])];
-    for (const x of xs) state = cell.forward(x, state) as [Tensor, Tensor];
-    fl.sum(state[0]).backward();
+    const { last } = rnn.forward(xs) as { last: Tensor | [Tensor, Tensor] };
+    fl.sum(Array.isArray(last) ? last[0] : last).backward();
   };
 }
 
@@ -99,7 +104,11 @@ export function fundlStep(name: string): Step {
     case "mnist-cnn-step":
       return mnistStep();
     case "lstm-seq":
-      return lstmSeq();
+      return recurrentSeq("LSTMCell");
+    case "gru-seq":
+      return recurrentSeq("GRUCell");
+    case "ugrnn-seq":
+      return recurrentSeq("UGRNNCell");
     default:
       throw new Error(`bench: unknown workload ${name}`);
   }

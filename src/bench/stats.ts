@@ -6,6 +6,8 @@ export interface Timing {
   samples: number;
   /** Median CPU milliseconds per step, all threads together (less sensitive to other processes than wall time). */
   cpuMs?: number;
+  /** Median minor page faults per step (memory touched for the first time). */
+  faults?: number;
   /** Only one sample was taken (the peer is too slow to repeat). */
   single?: boolean;
 }
@@ -16,10 +18,14 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-export function summarize(samples: number[], single = false, cpu: number[] = []): Timing {
+export function summarize(samples: number[], single = false, cpu: number[] = [], faults: number[] = []): Timing {
   const s = [...samples].sort((a, b) => a - b);
   const cpuMs = cpu.length && cpu.every(Number.isFinite) ? median(cpu) : undefined;
-  return { ms: median(s), min: s[0]!, max: s[s.length - 1]!, samples: s.length, ...(cpuMs === undefined ? {} : { cpuMs }), ...(single ? { single: true } : {}) };
+  const pf = faults.length && faults.every(Number.isFinite) ? median(faults) : undefined;
+  return {
+    ms: median(s), min: s[0]!, max: s[s.length - 1]!, samples: s.length,
+    ...(cpuMs === undefined ? {} : { cpuMs }), ...(pf === undefined ? {} : { faults: pf }), ...(single ? { single: true } : {}),
+  };
 }
 
 /** Round for display and JSON: 3 significant digits, at least 2 decimals below 10. */

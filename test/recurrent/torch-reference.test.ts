@@ -57,6 +57,36 @@ describe("loading a PyTorch state dict gives PyTorch's numbers (values and gradi
   }
 });
 
+describe("in float32 (the fast backend's SIMD gate kernels) PyTorch's float64 numbers hold to float32 rounding", () => {
+  const t32 = (f: Flat, requiresGrad = false): Tensor => fl.tensor(Float32Array.from(f.data), f.shape, { dtype: "float32", requiresGrad });
+  const makers = {
+    gru: () => new fl.nn.GRUCell(fixture.I, fixture.H),
+    lstm: () => new fl.nn.LSTMCell(fixture.I, fixture.H),
+  };
+  for (const kind of ["gru", "lstm"] as const) {
+    for (const fused of [true, false]) {
+      it(`${kind}, ${fused ? "nn.RNN's sequence path" : "step by step"}`, () => {
+        const c = fixture.cases[kind];
+        const cell = makers[kind]();
+        cell.loadStateDict(Object.fromEntries(Object.entries(c.stateDict).map(([k, v]) => [k, t32(v)])));
+        const x = t32(c.x, true);
+        const h0 = t32(c.h0, true);
+        const c0 = c.c0 ? t32(c.c0, true) : null;
+        const rnn = new fl.nn.RNN(cell as fl.nn.RecurrentCell<fl.nn.CellState>, { fused });
+        const { outputs, last } = rnn.forward(x, c0 ? [h0, c0] : h0);
+        expect(maxAbsDiff(outputs.data, c.outputs.data)).toBeLessThan(1e-5);
+        let loss = fl.sum(fl.mul(outputs, t32(c.R)));
+        if (c0) loss = fl.add(loss, fl.sum(fl.mul((last as [Tensor, Tensor])[1], t32(c.Rc!))));
+        loss.backward();
+        for (const [name, p] of cell.namedParameters()) expect(maxAbsDiff(p.grad!.data, c.grads[name]!.data), name).toBeLessThan(5e-5);
+        expect(maxAbsDiff(x.grad!.data, c.xGrad.data)).toBeLessThan(5e-5);
+        expect(maxAbsDiff(h0.grad!.data, c.h0Grad.data)).toBeLessThan(5e-5);
+        if (c0) expect(maxAbsDiff(c0.grad!.data, c.c0Grad!.data)).toBeLessThan(5e-5);
+      });
+    }
+  }
+});
+
 // ---------------------------------------------------------------------------------------------
 // Scalar-loop references (float64), straight from PyTorch's documented equations
 // ---------------------------------------------------------------------------------------------

@@ -14,6 +14,8 @@ const PAGE = 64 * 1024;
 
 export class Arena {
   private top = BASE;
+  /** Where `reset` starts: above the regions pinned for operands that stay resident between calls. */
+  private floor = BASE;
   private f32View: Float32Array;
   private i32View: Int32Array;
 
@@ -23,6 +25,25 @@ export class Arena {
   }
 
   reset(): void {
+    this.top = this.floor;
+  }
+
+  /**
+   * Copy `src` into a region that `reset` leaves alone (for an operand whose contents will not change
+   * and that many calls read); returns its byte offset. Only between kernel calls.
+   */
+  pin(src: Float32Array): number {
+    const at = this.floor;
+    this.floor = Math.ceil((at + src.length * 4) / 64) * 64;
+    this.ensure(this.floor);
+    this.f32.set(src, at >> 2);
+    this.top = this.floor;
+    return at;
+  }
+
+  /** Forget every pinned region (their memory goes back to per-call use). */
+  unpinAll(): void {
+    this.floor = BASE;
     this.top = BASE;
   }
 

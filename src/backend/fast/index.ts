@@ -7,7 +7,9 @@ import type { Kernels } from "../kernels.js";
 import { fastConv2dBackwardInput, fastConv2dBackwardWeight, fastConv2dForward } from "./conv.js";
 import { fastMatmul } from "./matmul.js";
 import { fastMaxPool2dBackward, fastMaxPool2dForward } from "./maxpool.js";
+import { fastGatesBackward, fastGatesForward } from "./recurrent.js";
 import { fastReluBackward, fastReluForward } from "./relu.js";
+import { fastRelease, fastRetain } from "./resident.js";
 
 export { fastInfo, setFastThreads, startFast, START_TIMEOUT_MS } from "./context.js";
 export type { FastInfo } from "./context.js";
@@ -22,4 +24,8 @@ export const fastKernels: Partial<Kernels> = {
   maxPool2dBackward: fastMaxPool2dBackward,
   reluForward: fastReluForward,
   reluBackward: fastReluBackward,
+  gatesForward: fastGatesForward,
+  gatesBackward: fastGatesBackward,
+  retainOperand: fastRetain,
+  releaseOperand: fastRelease,
 };

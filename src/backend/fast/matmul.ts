@@ -6,6 +6,7 @@ import { matmulReference } from "../reference.js";
 import { ArenaFull } from "./arena.js";
 import { chunkCount, fastContext, splitRange, threadsFor, type FastContext } from "./context.js";
 import type { Task } from "./pool.js";
+import { residentOffset } from "./resident.js";
 
 /** Products smaller than this (m·n·k) stay in JavaScript: copying into wasm would cost more. */
 const MIN_WASM_WORK = 4096;
@@ -48,8 +49,8 @@ function wasmMatmul(ctx: FastContext, a: Float32Array, b: Float32Array, c: Float
   const { batch, m, n, k, transA, transB, strideA, strideB, accumulate } = p;
   const { arena, pool } = ctx;
   arena.reset();
-  const pa = arena.put(a.subarray(0, extent(batch, strideA, m * k)));
-  const pb = arena.put(b.subarray(0, extent(batch, strideB, k * n)));
+  const pa = residentOffset(a) ?? arena.put(a.subarray(0, extent(batch, strideA, m * k)));
+  const pb = residentOffset(b) ?? arena.put(b.subarray(0, extent(batch, strideB, k * n)));
   const cView = c.subarray(0, batch * m * n);
   const pc = accumulate ? arena.put(cView) : arena.alloc(cView.length * 4);
   const lda = transA ? m : k;

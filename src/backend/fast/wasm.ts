@@ -18,6 +18,12 @@ export interface KernelExports {
   biasGrad(gy: number, gb: number, batch: number, cout: number, plane: number, c0: number, c1: number, scratch: number): void;
   reluForward(x: number, y: number, n: number): void;
   reluBackward(x: number, gy: number, gx: number, n: number, accumulate: number): void;
+  lstmGatesForward(px: number, ph: number, c: number, act: number, tc: number, hOut: number, cOut: number, batch: number, hidden: number): void;
+  lstmGatesBackward(gh: number, gc: number, act: number, tc: number, c: number, dpx: number, gcPrev: number, batch: number, hidden: number): void;
+  gruGatesForward(px: number, ph: number, h: number, act: number, hOut: number, batch: number, hidden: number): void;
+  gruGatesBackward(gh: number, act: number, h: number, ph: number, dpx: number, dph: number, direct: number, batch: number, hidden: number): void;
+  ugrnnGatesForward(px: number, ph: number, h: number, act: number, hOut: number, batch: number, hidden: number): void;
+  ugrnnGatesBackward(gh: number, act: number, h: number, dpx: number, direct: number, batch: number, hidden: number): void;
 }
 
 /** Names of the exports workers may be asked to run, in a fixed order (task ids). */

@@ -62,17 +62,26 @@ export abstract class RecurrentCell<S extends CellState = Tensor> extends Module
 
   /** Throws a ShapeError naming the cell, the tensor and the disagreeing dimension. */
   protected checkStep(x: Tensor, states: [string, Tensor][]): void {
+    if (x.ndim !== 2) throw new ShapeError(`${this.constructor.name}: input x must be [batch, ${this.inputSize}], got ${fmt(x.shape)}`);
+    this.checkShapes(x.shape, x.dtype, states);
+  }
+
+  /** The checks of one step, for a whole sequence [T, B, I] (as `nn.RNN` runs it through fused steps). */
+  checkSequence(seq: Tensor, states: [string, Tensor][]): void {
+    this.checkShapes(seq.shape.slice(1), seq.dtype, states);
+  }
+
+  private checkShapes(xShape: readonly number[], xDtype: DType, states: [string, Tensor][]): void {
     const name = this.constructor.name;
-    if (x.ndim !== 2) throw new ShapeError(`${name}: input x must be [batch, ${this.inputSize}], got ${fmt(x.shape)}`);
-    if (x.shape[1] !== this.inputSize) {
-      throw new ShapeError(`${name}: input x has shape ${fmt(x.shape)} but the cell's inputSize is ${this.inputSize} (dimension 1 disagrees)`);
+    if (xShape[1] !== this.inputSize) {
+      throw new ShapeError(`${name}: input x has shape ${fmt(xShape)} but the cell's inputSize is ${this.inputSize} (dimension 1 disagrees)`);
     }
-    if (x.dtype !== this.dtype) throw new TypeError(`${name}: input x is ${x.dtype} but the cell's parameters are ${this.dtype}`);
-    const batch = x.shape[0]!;
+    if (xDtype !== this.dtype) throw new TypeError(`${name}: input x is ${xDtype} but the cell's parameters are ${this.dtype}`);
+    const batch = xShape[0]!;
     for (const [what, t] of states) {
       if (t.ndim !== 2 || t.shape[0] !== batch || t.shape[1] !== this.hiddenSize) {
         const dim = t.ndim !== 2 ? "rank" : t.shape[0] !== batch ? "dimension 0 (batch)" : "dimension 1 (hidden)";
-        throw new ShapeError(`${name}: state ${what} has shape ${fmt(t.shape)} but must be [${batch}, ${this.hiddenSize}] for input ${fmt(x.shape)} (${dim} disagrees)`);
+        throw new ShapeError(`${name}: state ${what} has shape ${fmt(t.shape)} but must be [${batch}, ${this.hiddenSize}] for input ${fmt(xShape)} (${dim} disagrees)`);
       }
       if (t.dtype !== this.dtype) throw new TypeError(`${name}: state ${what} is ${t.dtype} but the cell's parameters are ${this.dtype}`);
     }

@@ -7,15 +7,12 @@
  *   h' = (1 − z) ⊙ n + z ⊙ h
  *
  * where W_ir = weight_ih[0:H], W_iz = weight_ih[H:2H], W_in = weight_ih[2H:3H] (and likewise for
- * weight_hh, bias_ih, bias_hh). The last line is the UGRNN state update with f = z and d = n, so it
- * runs through the same hand-written op.
+ * weight_hh, bias_ih, bias_hh). The last line is the UGRNN state update with f = z and d = n. A step
+ * is one fused node (fused-step.ts; the gates in one kernel).
  */
-import { add, mul, sigmoid, tanh } from "../../ops/elementwise.js";
-import { linear } from "../../ops/linalg.js";
-import { ugrnnUpdate } from "../../ops/ugrnn-update.js";
 import type { Tensor } from "../../tensor.js";
 import { SingleStateCell, type CellOptions } from "./cell.js";
-import { gateBlocks } from "./gates.js";
+import { fusedCellStep, type GateWeights } from "./fused-step.js";
 
 export class GRUCell extends SingleStateCell {
   readonly weight_ih: Tensor;
@@ -36,12 +33,11 @@ export class GRUCell extends SingleStateCell {
 
   forward(x: Tensor, h: Tensor): Tensor {
     this.checkStep(x, [["h", h]]);
-    const [ir, iz, inn] = gateBlocks(linear(x, this.weight_ih, this.bias_ih), 3) as [Tensor, Tensor, Tensor]; // W_i· x + b_i·
-    const [hr, hz, hn] = gateBlocks(linear(h, this.weight_hh, this.bias_hh), 3) as [Tensor, Tensor, Tensor]; // W_h· h + b_h·
-    const r = sigmoid(add(ir, hr));
-    const z = sigmoid(add(iz, hz));
-    const n = tanh(add(inn, mul(r, hn)));
-    // h' = z ⊙ h + (1 − z) ⊙ n
-    return ugrnnUpdate(z, h, n);
+    return fusedCellStep("gru", x, h, null, this.gateWeights())[0]; // one node: both projections and the gates
+  }
+
+  /** The projections' parameters in the fused step's form (see fused-step.ts). */
+  gateWeights(): GateWeights {
+    return { wx: this.weight_ih, wh: this.weight_hh, bx: this.bias_ih, bh: this.bias_hh };
   }
 }

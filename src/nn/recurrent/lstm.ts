@@ -8,13 +8,11 @@
  *   c' = f ⊙ c + i ⊙ g
  *   h' = o ⊙ tanh(c')
  *
- * forward(x, [h, c]) → [h', c'].
+ * forward(x, [h, c]) → [h', c'], computed by one fused node (fused-step.ts; the gates in one kernel).
  */
-import { add, mul, sigmoid, tanh } from "../../ops/elementwise.js";
-import { linear } from "../../ops/linalg.js";
 import type { Tensor } from "../../tensor.js";
 import { RecurrentCell, type CellOptions, type LSTMState } from "./cell.js";
-import { gateBlocks } from "./gates.js";
+import { fusedCellStep, type GateWeights } from "./fused-step.js";
 
 export interface LSTMCellOptions extends CellOptions {
   /**
@@ -53,15 +51,13 @@ export class LSTMCell extends RecurrentCell<LSTMState> {
     }
     const [h, c] = state;
     this.checkStep(x, [["h", h], ["c", c]]);
-    const gates = add(linear(x, this.weight_ih, this.bias_ih), linear(h, this.weight_hh, this.bias_hh)); // [B, 4H]
-    const [pi, pf, pg, po] = gateBlocks(gates, 4) as [Tensor, Tensor, Tensor, Tensor];
-    const i = sigmoid(pi);
-    const f = sigmoid(pf);
-    const g = tanh(pg);
-    const o = sigmoid(po);
-    const cNext = add(mul(f, c), mul(i, g));
-    const hNext = mul(o, tanh(cNext));
-    return [hNext, cNext];
+    const [hNext, cNext] = fusedCellStep("lstm", x, h, c, this.gateWeights()); // one node: both projections and the gates
+    return [hNext, cNext!];
+  }
+
+  /** The projections' parameters in the fused step's form (see fused-step.ts). */
+  gateWeights(): GateWeights {
+    return { wx: this.weight_ih, wh: this.weight_hh, bx: this.bias_ih, bh: this.bias_hh };
   }
 
   initialState(batch: number): LSTMState {

@@ -16,13 +16,32 @@ import { fmt, ShapeError } from "../../shape.js";
 import { stack, transpose, unbind } from "../../ops/view.js";
 import type { Tensor } from "../../tensor.js";
 import { Module } from "../module.js";
+import type { GatedCell } from "../../backend/kernels.js";
 import type { CellState, RecurrentCell } from "./cell.js";
+import { fusedSequence } from "./fused-step.js";
+import { GRUCell } from "./gru.js";
+import { LSTMCell } from "./lstm.js";
+import { UGRNNCell } from "./ugrnn.js";
+
+/** Which fused kernel runs a cell's steps (null: the cell's own forward, step by step). */
+function fusedKind(cell: unknown): GatedCell | null {
+  if (cell instanceof LSTMCell) return "lstm";
+  if (cell instanceof GRUCell) return "gru";
+  if (cell instanceof UGRNNCell) return "ugrnn";
+  return null;
+}
 
 export interface RNNOptions {
   /** x is [B, T, I] and outputs [B, T, H] (default false: [T, B, ·]). */
   batchFirst?: boolean;
   /** Truncated BPTT: detach the state after every `truncate` steps (default: never). */
   truncate?: number;
+  /**
+   * For LSTMCell, GRUCell and UGRNNCell: run the sequence through fused steps, the input projection
+   * of all steps as one GEMM and the hidden weights' gradient as one GEMM after the backward sweep
+   * (default true). false calls `cell.forward` step by step (the same numbers, more work).
+   */
+  fused?: boolean;
 }
 
 export interface RNNResult<S extends CellState> {
@@ -36,6 +55,7 @@ export class RNN<S extends CellState = Tensor> extends Module {
   readonly cell: RecurrentCell<S>;
   readonly batchFirst: boolean;
   readonly truncate: number | null;
+  readonly fused: boolean;
 
   constructor(cell: RecurrentCell<S>, options: RNNOptions = {}) {
     super();
@@ -44,6 +64,7 @@ export class RNN<S extends CellState = Tensor> extends Module {
     const k = options.truncate;
     if (k !== undefined && (!Number.isInteger(k) || k < 1)) throw new RangeError(`RNN: truncate must be a positive integer (steps), got ${k}`);
     this.truncate = k ?? null;
+    this.fused = options.fused ?? true;
   }
 
   forward(x: Tensor, state0?: S): RNNResult<S> {
@@ -54,6 +75,19 @@ export class RNN<S extends CellState = Tensor> extends Module {
     const [T, B] = seq.shape as [number, number, number];
     if (T < 1) throw new ShapeError(`RNN: the sequence is empty (input shape ${fmt(x.shape)})`);
     let state = state0 ?? this.cell.initialState(B);
+    const kind = this.fused ? fusedKind(this.cell) : null;
+    if (kind) {
+      const cell = this.cell as unknown as LSTMCell | GRUCell | UGRNNCell;
+      const [h0, c0] = Array.isArray(state) ? state : [state as Tensor, null];
+      if (Array.isArray(state0) !== (kind === "lstm") && state0 !== undefined) {
+        throw new TypeError(`RNN: ${cell.constructor.name} takes ${kind === "lstm" ? "a pair [h, c]" : "one tensor h"} as its state`);
+      }
+      cell.checkSequence(seq, c0 ? [["h", h0], ["c", c0]] : [["h", h0]]); // the same checks (and messages) as a step
+      const run = fusedSequence(kind, seq, h0, c0, cell.gateWeights(), this.truncate);
+      const outputs = run.outputs; // [T, B, H]
+      const last = (run.c ? [run.h, run.c] : run.h) as S;
+      return { outputs: this.batchFirst ? transpose(outputs, 0, 1) : outputs, last };
+    }
     const outs: Tensor[] = [];
     const steps = unbind(seq, 0);
     for (let t = 0; t < T; t++) {

@@ -19,15 +19,17 @@
  *
  * Both forms draw their initial values identically (PyTorch's U(−1/√H, 1/√H), in the order
  * weight_f, bias_f, weight_d, bias_d), so the same seed gives the same function in either form.
- * `convertUGRNN` (convert.ts) turns a cell of one form into the other.
+ * `convertUGRNN` (convert.ts) turns a cell of one form into the other. `forward` runs a step as one
+ * fused node (fused-step.ts); `forwardComposed` is the same step as the composition above.
  */
 import { add, sigmoid, tanh } from "../../ops/elementwise.js";
 import { einsum } from "../../einsum.js";
 import { linear } from "../../ops/linalg.js";
 import { ugrnnUpdate } from "../../ops/ugrnn-update.js";
-import { concat } from "../../ops/view.js";
+import { concat, slice } from "../../ops/view.js";
 import { zeros, type Tensor } from "../../tensor.js";
 import { SingleStateCell, type CellOptions } from "./cell.js";
+import { fusedCellStep, type GateWeights } from "./fused-step.js";
 
 export type UGRNNForm = "concat" | "split";
 
@@ -83,6 +85,28 @@ export class UGRNNCell extends SingleStateCell {
   }
 
   forward(x: Tensor, h: Tensor): Tensor {
+    this.checkStep(x, [["h", h]]);
+    return fusedCellStep("ugrnn", x, h, null, this.gateWeights())[0]; // one node: both projections and the gates
+  }
+
+  /**
+   * The parameters in the fused step's form, gate rows f then d:
+   *   Wx = [W^{f,x}; W^{d,x}] [2H, I],  Wh = [W^{f,h}; W^{d,h}] [2H, H],  bx = [b^f; b^d],  bh = none
+   * (in the concat form W^{·,x} = W^·[:, 0:I] and W^{·,h} = W^·[:, I:]); gathered by differentiable
+   * slices and concatenations, so gradients reach the cell's own parameters.
+   */
+  gateWeights(): GateWeights {
+    const I = this.inputSize;
+    const [fx, fh, dx, dh] =
+      this.form === "concat"
+        ? [slice(this.weight_f!, 1, 0, I), slice(this.weight_f!, 1, I), slice(this.weight_d!, 1, 0, I), slice(this.weight_d!, 1, I)]
+        : [this.weight_fx!, this.weight_fh!, this.weight_dx!, this.weight_dh!];
+    const bx = this.bias_f && this.bias_d ? concat([this.bias_f, this.bias_d], 0) : null;
+    return { wx: concat([fx, dx], 0), wh: concat([fh, dh], 0), bx, bh: null };
+  }
+
+  /** The step as the composition of ops it is defined by (kept as the fused node's reference in tests). */
+  forwardComposed(x: Tensor, h: Tensor): Tensor {
     this.checkStep(x, [["h", h]]);
     return this.form === "concat" ? this.forwardConcat(x, h) : this.forwardSplit(x, h);
   }

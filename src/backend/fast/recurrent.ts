@@ -1,0 +1,94 @@
+/**
+ * The fused recurrent gate kernels (asm/recurrent.ts) on float32 data: the step's arrays are copied
+ * into the kernel module's memory, one SIMD pass runs over the gates, the outputs are copied back.
+ * float64 data, an engine without wasm SIMD, or arrays over the memory limit run the definitions
+ * (src/backend/recurrent-reference.ts). exp, σ and tanh are computed by a polynomial (see exp4 in
+ * asm/recurrent.ts): results agree with the definitions to ~1e-7 absolute, not bit for bit.
+ */
+import type { TypedArray } from "../../dtype.js";
+import type { GateBackwardArgs, GateForwardArgs, GatedCell } from "../kernels.js";
+import { checkGateArrays, gatesBackwardReference, gatesForwardReference, GATE_BLOCKS } from "../recurrent-reference.js";
+import { ArenaFull, type Arena } from "./arena.js";
+import { fastContext } from "./context.js";
+
+function allF32(arrays: Array<TypedArray | null>): boolean {
+  return arrays.every((a) => a === null || a instanceof Float32Array);
+}
+
+/** Copies `a` (its first n values) in, or returns 0 (the kernels' "absent") for null. */
+function putOrNull(arena: Arena, a: TypedArray | null, n: number): number {
+  return a === null ? 0 : arena.put((a as Float32Array).subarray(0, n));
+}
+
+/** `gatesForward` in wasm SIMD for float32 (the definition otherwise). */
+export function fastGatesForward(cell: GatedCell, p: GateForwardArgs): void {
+  const { batch: B, hidden: H } = p;
+  checkGateArrays("gatesForward", cell, B, H, { px: p.px, ph: p.ph, h: p.h, c: p.c, act: p.act, aux: p.aux, hOut: p.hOut, cOut: p.cOut });
+  const ctx = allF32([p.px, p.ph, p.h, p.c, p.act, p.aux, p.hOut, p.cOut]) ? fastContext() : null;
+  if (!ctx) return gatesForwardReference(cell, p);
+  const { arena, rt } = ctx;
+  const wide = B * GATE_BLOCKS[cell] * H;
+  const n = B * H;
+  try {
+    arena.reset();
+    const px = arena.put((p.px as Float32Array).subarray(0, wide));
+    const ph = arena.put((p.ph as Float32Array).subarray(0, wide));
+    const act = arena.alloc(wide * 4);
+    const hOut = arena.alloc(n * 4);
+    if (cell === "lstm") {
+      const c = putOrNull(arena, p.c, n);
+      const tc = arena.alloc(n * 4);
+      const cOut = arena.alloc(n * 4);
+      rt.exports.lstmGatesForward(px, ph, c, act, tc, hOut, cOut, B, H);
+      arena.get(tc, p.aux!.subarray(0, n) as Float32Array);
+      arena.get(cOut, p.cOut!.subarray(0, n) as Float32Array);
+    } else {
+      const h = putOrNull(arena, p.h, n);
+      (cell === "gru" ? rt.exports.gruGatesForward : rt.exports.ugrnnGatesForward)(px, ph, h, act, hOut, B, H);
+    }
+    arena.get(act, p.act.subarray(0, wide) as Float32Array);
+    arena.get(hOut, p.hOut.subarray(0, n) as Float32Array);
+  } catch (err) {
+    if (!(err instanceof ArenaFull)) throw err;
+    gatesForwardReference(cell, p);
+  }
+}
+
+/** `gatesBackward` in wasm SIMD for float32 (the definition otherwise). */
+export function fastGatesBackward(cell: GatedCell, p: GateBackwardArgs): void {
+  const { batch: B, hidden: H } = p;
+  checkGateArrays("gatesBackward", cell, B, H, { gh: p.gh, gc: p.gc, act: p.act, aux: p.aux, h: p.h, c: p.c, ph: p.ph, dpx: p.dpx, dph: p.dph, ghDirect: p.ghDirect, gcPrev: p.gcPrev });
+  const ctx = allF32([p.gh, p.gc, p.act, p.aux, p.h, p.c, p.ph, p.dpx, p.dph, p.ghDirect, p.gcPrev]) ? fastContext() : null;
+  if (!ctx) return gatesBackwardReference(cell, p);
+  const { arena, rt } = ctx;
+  const wide = B * GATE_BLOCKS[cell] * H;
+  const n = B * H;
+  try {
+    arena.reset();
+    const gh = putOrNull(arena, p.gh, n);
+    const act = arena.put((p.act as Float32Array).subarray(0, wide));
+    const dpx = arena.alloc(wide * 4);
+    if (cell === "lstm") {
+      const gc = putOrNull(arena, p.gc, n);
+      const tc = putOrNull(arena, p.aux, n);
+      const c = putOrNull(arena, p.c, n);
+      const gcPrev = arena.alloc(n * 4);
+      rt.exports.lstmGatesBackward(gh, gc, act, tc, c, dpx, gcPrev, B, H);
+      arena.get(gcPrev, p.gcPrev!.subarray(0, n) as Float32Array);
+    } else {
+      const h = putOrNull(arena, p.h, n);
+      const direct = arena.alloc(n * 4);
+      if (cell === "gru") {
+        const ph = putOrNull(arena, p.ph, wide);
+        const dph = arena.alloc(wide * 4);
+        rt.exports.gruGatesBackward(gh, act, h, ph, dpx, dph, direct, B, H);
+        arena.get(dph, p.dph!.subarray(0, wide) as Float32Array);
+      } else rt.exports.ugrnnGatesBackward(gh, act, h, dpx, direct, B, H);
+      arena.get(direct, p.ghDirect!.subarray(0, n) as Float32Array);
+    }
+    arena.get(dpx, p.dpx.subarray(0, wide) as Float32Array);
+  } catch (err) {
+    if (!(err instanceof ArenaFull)) throw err;
+    gatesBackwardReference(cell, p);
+  }
+}
