@@ -1,0 +1,86 @@
+/**
+ * Encoding an ONNX ModelProto with protobufjs, from the JSON descriptor of onnx.proto
+ * (schema.ts). The plain objects below mirror the proto messages field for field (snake_case, as
+ * in onnx.proto); protobufjs checks and encodes them.
+ */
+import protobuf from "protobufjs/light.js";
+import { ONNX_SCHEMA } from "./schema.js";
+
+/** TensorProto.DataType values fundl writes. */
+export const DataType = { FLOAT: 1, INT64: 7, DOUBLE: 11 } as const;
+
+/** AttributeProto.AttributeType values fundl writes. */
+export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
+
+export interface TensorMessage {
+  name: string;
+  dims: number[];
+  data_type: number;
+  /** Little-endian element bytes. */
+  raw_data: Uint8Array;
+}
+
+export interface AttributeMessage {
+  name: string;
+  type: number;
+  f?: number;
+  i?: number;
+  s?: Uint8Array;
+  floats?: number[];
+  ints?: number[];
+  strings?: Uint8Array[];
+}
+
+export interface NodeMessage {
+  name: string;
+  op_type: string;
+  input: string[];
+  output: string[];
+  attribute: AttributeMessage[];
+}
+
+/** One dimension: a fixed size, or a named symbolic one (e.g. "batch"). */
+export type DimMessage = { dim_value: number } | { dim_param: string };
+
+export interface ValueInfoMessage {
+  name: string;
+  type: { tensor_type: { elem_type: number; shape: { dim: DimMessage[] } } };
+}
+
+export interface GraphMessage {
+  name: string;
+  node: NodeMessage[];
+  initializer: TensorMessage[];
+  input: ValueInfoMessage[];
+  output: ValueInfoMessage[];
+}
+
+export interface ModelMessage {
+  ir_version: number;
+  opset_import: { domain: string; version: number }[];
+  producer_name: string;
+  producer_version: string;
+  doc_string?: string;
+  graph: GraphMessage;
+}
+
+let modelType: protobuf.Type | null = null;
+
+function modelProto(): protobuf.Type {
+  modelType ??= protobuf.Root.fromJSON(ONNX_SCHEMA as protobuf.INamespace).lookupType("onnx.ModelProto");
+  return modelType;
+}
+
+/** The model's bytes in the protobuf wire format (what a .onnx file holds). */
+export function encodeModel(model: ModelMessage): Uint8Array {
+  const type = modelProto();
+  const problem = type.verify(model);
+  if (problem) throw new Error(`onnx: the model does not fit onnx.proto: ${problem}`);
+  return type.encode(type.fromObject(model)).finish();
+}
+
+/** Decode bytes written by `encodeModel` (tests read exported files back with it). */
+export function decodeModel(bytes: Uint8Array): ModelMessage {
+  const type = modelProto();
+  return type.toObject(type.decode(bytes), { longs: Number, defaults: false }) as ModelMessage;
+}
