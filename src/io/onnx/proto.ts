@@ -76,7 +76,9 @@ export function encodeModel(model: ModelMessage): Uint8Array {
   const type = modelProto();
   const problem = type.verify(model);
   if (problem) throw new Error(`onnx: the model does not fit onnx.proto: ${problem}`);
-  return type.encode(type.fromObject(model)).finish();
+  const bytes = type.encode(type.fromObject(model)).finish();
+  // in Node protobufjs hands back a Buffer; callers get a plain Uint8Array over the same bytes
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** Decode bytes written by `encodeModel` (tests read exported files back with it). */
