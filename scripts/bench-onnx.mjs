@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
  * Inference speed of the MNIST CNN: fundl's forward vs the same model exported with
- * fl.onnx.exportBytes and run by onnxruntime-node (CPU), one thread each.
+ * fl.onnx.exportBytes and run by onnxruntime-node (CPU), on the same number of threads (default one each).
  *
- *   npm run build && node scripts/bench-onnx.mjs [--repeats 30] [--batches 1,64]
+ *   npm run build && node scripts/bench-onnx.mjs [--repeats 30] [--batches 1,64] [--threads 1]
  *
  * For each batch size the two runners alternate (fundl, ORT, fundl, ORT, …) so that load from
  * other processes falls on both alike; each timing is one forward of the whole batch. Prints
@@ -19,6 +19,7 @@ function arg(name, fallback) {
 }
 const repeats = Number(arg("repeats", "30"));
 const batches = arg("batches", "1,64").split(",").map(Number);
+const threads = Number(arg("threads", "1"));
 
 const stats = (xs) => {
   const s = xs.slice().sort((a, b) => a - b);
@@ -26,11 +27,11 @@ const stats = (xs) => {
 };
 const f = (x) => x.toFixed(3);
 
-fl.setThreads(1);
+fl.setThreads(threads);
 const model = fl.models.mnistCnn({ seed: 0 }).eval();
 const bytes = fl.onnx.exportBytes(model, fl.zeros([1, 1, 28, 28]), { dynamicBatch: true });
-const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
-console.log(`fundl ${fl.VERSION} (backend ${fl.getBackend()}, ${fl.getThreads()} thread) vs onnxruntime-node (1 thread); model ${bytes.length} bytes; ${repeats} interleaved repeats`);
+const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+console.log(`fundl ${fl.VERSION} (backend ${fl.getBackend()}, ${fl.getThreads()} thread(s)) vs onnxruntime-node (${threads} intra-op thread(s)); model ${bytes.length} bytes; ${repeats} interleaved repeats`);
 
 for (const batch of batches) {
   const x = fl.rand([batch, 1, 28, 28], { seed: batch });

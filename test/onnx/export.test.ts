@@ -84,6 +84,30 @@ describe("onnx.export: convolutional models in ONNX Runtime", () => {
   });
 });
 
+describe("onnx.export: elementwise, shape and matrix ops", () => {
+  it("every elementwise op, slice, expand, stack, 3-D matmul and linear match ONNX Runtime at two batch sizes", async () => {
+    const lin = new nn.Linear(4, 3, { seed: 8 });
+    const w = sample([4, 4], 20);
+    const model = new Fn(
+      (x) => {
+        const p = fl.add(fl.abs(x!), 0.5); // positive, for log, sqrt, pow
+        const unary = [fl.exp(x!), fl.log(p), fl.sqrt(p), fl.neg(x!), fl.sin(x!), fl.cos(x!), fl.reciprocal(p), fl.square(x!), fl.log1p(p), fl.softplus(x!), fl.clamp(x!, -0.3, 0.4)];
+        const binary = [fl.pow(p, 1.5), fl.maximum(x!, fl.neg(x!)), fl.minimum(x!, 0.1), fl.div(x!, p)];
+        const all = fl.concat([...unary, ...binary], 2); // [B, 3, 60]
+        const every3rd = fl.slice(all, 2, 1, 50, 3);
+        const m = fl.matmul(fl.slice(all, 2, 0, 4), w); // [B, 3, 4] · [4, 4]
+        const e = fl.add(fl.expand(fl.slice(x!, 1, 0, 1), [x!.shape[0]!, 3, 4]), m);
+        return [every3rd, lin.forward(e), fl.stack([e, m], 1)];
+      },
+      { lin },
+    );
+    const bytes = fl.onnx.exportBytes(model, sample([2, 3, 4], 21), { dynamicBatch: true });
+    expect(opsOf(bytes)).toEqual(expect.arrayContaining(["Exp", "Log", "Sqrt", "Neg", "Sin", "Cos", "Reciprocal", "Softplus", "Clip", "Pow", "Max", "Slice", "Expand", "MatMul"]));
+    await expectSameAsOrt(model, bytes, [sample([2, 3, 4], 22)]);
+    await expectSameAsOrt(model, bytes, [sample([5, 3, 4], 23)]);
+  });
+});
+
 describe("onnx.export: recurrent layers as ONNX LSTM, GRU and RNN ops", () => {
   const T = 5, B = 3, I = 4, H = 6;
 

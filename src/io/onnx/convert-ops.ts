@@ -8,6 +8,7 @@ import type { Tensor } from "../../tensor.js";
 import type { GraphBuilder } from "./graph.js";
 import type { OpStep } from "./trace.js";
 
+/** What a converter gets: the builder, the traced op, its inputs' value names and its twin. */
 export interface OpContext {
   g: GraphBuilder;
   step: OpStep;
@@ -17,6 +18,7 @@ export interface OpContext {
   twin: OpStep | null;
 }
 
+/** Emits the ONNX node(s) for one traced op and returns the output's value name. */
 export type OpConverter = (c: OpContext) => string;
 
 /** Thrown for a model that cannot be written as ONNX; the message names the op and why. */

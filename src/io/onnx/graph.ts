@@ -36,6 +36,7 @@ function littleEndianBytes(view: Float32Array | Float64Array | BigInt64Array): U
   return bytes;
 }
 
+/** Builds an ONNX graph: value names, nodes and initializers (see the file comment). */
 export class GraphBuilder {
   readonly nodes: NodeMessage[] = [];
   readonly initializers: TensorMessage[] = [];

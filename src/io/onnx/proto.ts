@@ -12,6 +12,7 @@ export const DataType = { FLOAT: 1, INT64: 7, DOUBLE: 11 } as const;
 /** AttributeProto.AttributeType values fundl writes. */
 export const AttributeType = { FLOAT: 1, INT: 2, STRING: 3, FLOATS: 6, INTS: 7, STRINGS: 8 } as const;
 
+/** onnx.TensorProto as written: an initializer's name, shape, element type and raw bytes. */
 export interface TensorMessage {
   name: string;
   dims: number[];
@@ -20,6 +21,7 @@ export interface TensorMessage {
   raw_data: Uint8Array;
 }
 
+/** onnx.AttributeProto: a node attribute (type says which of f, i, s, floats, ints, strings holds it). */
 export interface AttributeMessage {
   name: string;
   type: number;
@@ -31,6 +33,7 @@ export interface AttributeMessage {
   strings?: Uint8Array[];
 }
 
+/** onnx.NodeProto: one op of the graph, its input and output value names and attributes. */
 export interface NodeMessage {
   name: string;
   op_type: string;
@@ -42,11 +45,13 @@ export interface NodeMessage {
 /** One dimension: a fixed size, or a named symbolic one (e.g. "batch"). */
 export type DimMessage = { dim_value: number } | { dim_param: string };
 
+/** onnx.ValueInfoProto: a graph input's or output's name, element type and shape. */
 export interface ValueInfoMessage {
   name: string;
   type: { tensor_type: { elem_type: number; shape: { dim: DimMessage[] } } };
 }
 
+/** onnx.GraphProto: nodes in execution order, initializers (weights), inputs and outputs. */
 export interface GraphMessage {
   name: string;
   node: NodeMessage[];
@@ -55,6 +60,7 @@ export interface GraphMessage {
   output: ValueInfoMessage[];
 }
 
+/** onnx.ModelProto: the graph with its IR version, operator sets and producer. */
 export interface ModelMessage {
   ir_version: number;
   opset_import: { domain: string; version: number }[];

@@ -33,8 +33,10 @@ export interface ModuleStep {
   outputs: Tensor[];
 }
 
+/** One recorded step of a forward pass. */
 export type TraceStep = OpStep | ModuleStep;
 
+/** What `traceForward` recorded. */
 export interface Trace {
   steps: TraceStep[];
   /** The forward's result, flattened to its tensors in order. */
