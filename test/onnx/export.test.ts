@@ -174,6 +174,9 @@ describe("onnx.export: errors and files", () => {
   it("an op with no ONNX form is a clear error naming it", () => {
     const model = new Fn((x) => fl.sum(x!, 1));
     expect(() => fl.onnx.exportBytes(model, sample([2, 3], 1))).toThrow(/the op "sum" has no ONNX export/);
+    const hidden = new nn.GRUCell(3, 2, { seed: 1 }); // not registered: its ops are traced one by one
+    const unregistered = new Fn((x) => hidden.forward(x!, fl.zeros([2, 2])));
+    expect(() => fl.onnx.exportBytes(unregistered, sample([2, 3], 1))).toThrow(/"gateBlock" .* only when it is a registered submodule/);
     const bn = new nn.BatchNorm1d(3, { trackRunningStats: false });
     expect(() => fl.onnx.exportBytes(bn, sample([4, 3], 2))).toThrow(/batchNorm with batch statistics .* cannot be exported/);
   });

@@ -56,8 +56,7 @@ export function convertRecurrent(g: GraphBuilder, step: ModuleStep, valueOf: (t:
   const R = g.floats(`${name}.R`, reorderBlocks(cell.weight_hh, order, H, H), [1, order.length * H, H]);
   const bias = [...reorderBlocks(cell.bias_ih, order, H, 1), ...reorderBlocks(cell.bias_hh, order, H, 1)];
   const B = g.floats(`${name}.B`, bias, [1, 2 * order.length * H]);
-  const axis0 = g.int64s("axes", [0]);
-  const unsqueeze0 = (t: Tensor): string => g.node("Unsqueeze", [valueOf(t), axis0])[0]!;
+  const unsqueeze0 = (t: Tensor): string => g.node("Unsqueeze", [valueOf(t), g.int64s("axes", [0])])[0]!;
 
   const [x, h0, c0] = step.inputs;
   let X: string;

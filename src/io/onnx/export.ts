@@ -137,7 +137,9 @@ export function exportBytes(model: Module, exampleInput: Tensor | Tensor[], opti
     }
     const convert = OP_CONVERTERS[step.name];
     if (!convert) {
-      throw new OnnxExportError(`onnx.export: the op "${step.name}" has no ONNX export (output ${fmt(step.out.shape)}); ops that export: ${Object.keys(OP_CONVERTERS).join(", ")}, and nn.RNN / LSTMCell / GRUCell / RNNCell`);
+      // a cell's inner ops appear when the cell is not a registered submodule (so not traced whole)
+      const hint = step.name === "gateBlock" ? " (a recurrent cell exports as one ONNX op only when it is a registered submodule of the exported model)" : "";
+      throw new OnnxExportError(`onnx.export: the op "${step.name}" has no ONNX export (output ${fmt(step.out.shape)})${hint}; ops that export: ${Object.keys(OP_CONVERTERS).join(", ")}, and nn.RNN / LSTMCell / GRUCell / RNNCell`);
     }
     g.bind(step.out, convert({ g, step, inputs: names, twin: other?.kind === "op" ? other : null }));
   });
