@@ -158,23 +158,6 @@ export function setOpTracer(t: OpTracer | null): OpTracer | null {
  */
 export function runOp(name: string, inputs: readonly Tensor[], forward: () => OpResult): Tensor {
   if (tracer !== null) return runTraced(tracer, name, inputs, forward);
-  return runRecorded(name, inputs, forward).out;
-}
-
-/** runOp under a tracer: ops run inside this op's forward are hidden from it; this op is reported. */
-function runTraced(t: OpTracer, name: string, inputs: readonly Tensor[], forward: () => OpResult): Tensor {
-  tracer = null;
-  let res: OpResult;
-  try {
-    res = runRecorded(name, inputs, forward);
-  } finally {
-    tracer = t;
-  }
-  t(name, inputs, res.out, res.attrs ?? {});
-  return res.out;
-}
-
-function runRecorded(name: string, inputs: readonly Tensor[], forward: () => OpResult): OpResult {
   const res = attributed(name, () => {
     const saved = gradEnabled;
     gradEnabled = false;
@@ -192,7 +175,26 @@ function runRecorded(name: string, inputs: readonly Tensor[], forward: () => OpR
     out.requiresGrad = true;
     out._node = { op: name, inputs: inputs.slice(), backward: res.backward, freed: false, release: res.release };
   }
-  return res;
+  return out;
+}
+
+/** runOp under a tracer: ops run inside this op's forward are hidden from it; this op is reported. */
+function runTraced(t: OpTracer, name: string, inputs: readonly Tensor[], forward: () => OpResult): Tensor {
+  let attrs: Readonly<Record<string, unknown>> = {};
+  const withAttrs = (): OpResult => {
+    const r = forward();
+    attrs = r.attrs ?? {};
+    return r;
+  };
+  tracer = null;
+  let out: Tensor;
+  try {
+    out = runOp(name, inputs, withAttrs);
+  } finally {
+    tracer = t;
+  }
+  t(name, inputs, out, attrs);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
