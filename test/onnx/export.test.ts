@@ -181,6 +181,17 @@ describe("onnx.export: errors and files", () => {
     expect(() => fl.onnx.exportBytes(bn, sample([4, 3], 2))).toThrow(/batchNorm with batch statistics .* cannot be exported/);
   });
 
+  it("a tensor computed from the input outside the traced ops is an error, not a frozen constant", () => {
+    const detached = new Fn((x) => fl.mul(fl.relu(x!), fl.relu(x!).detach()));
+    expect(() => fl.onnx.exportBytes(detached, sample([2, 3], 1))).toThrow(/input 1 of mul is a tensor \[2, 3\] computed from the input outside fundl's traced ops/);
+    const branching = new Fn((x) => (x!.data[0]! > 0.3 ? fl.relu(x!) : fl.tanh(x!)));
+    const x = sample([2, 3], 1);
+    x.data[0] = 0.32; // 0.9·0.32 + 0.05 = 0.338: the same branch
+    expect(() => fl.onnx.exportBytes(branching, x)).not.toThrow();
+    x.data[0] = 0.28; // 0.302 on the second trace: the other branch
+    expect(() => fl.onnx.exportBytes(branching, x)).toThrow(/different ops on different input values/);
+  });
+
   it("a graph that depends on the batch size cannot have a dynamic batch", () => {
     const model = new Fn((x) => (x!.shape[0] === 2 ? fl.relu(x!) : fl.tanh(x!)));
     expect(() => fl.onnx.exportBytes(model, sample([2, 3], 1), { dynamicBatch: true })).toThrow(/different ops at batch size 2 and 3/);

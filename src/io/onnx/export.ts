@@ -6,6 +6,7 @@
 import { noGrad } from "../../autograd.js";
 import type { DType } from "../../dtype.js";
 import type { Module } from "../../nn/module.js";
+import { add, mul } from "../../ops/elementwise.js";
 import { concat, slice } from "../../ops/view.js";
 import { fmt, sameShape } from "../../shape.js";
 import { Tensor } from "../../tensor.js";
@@ -44,9 +45,15 @@ function defaultNames(kind: string, n: number): string[] {
   return n === 1 ? [kind] : Array.from({ length: n }, (_, i) => `${kind}_${i}`);
 }
 
-/** The example with one more sample along `dim` (a copy of sample 0): the second trace's input. */
-function growBatch(x: Tensor, dim: number): Tensor {
-  return noGrad(() => concat([x, slice(x, dim, 0, 1)], dim));
+/**
+ * The second trace's input: the example's values moved (x ↦ 0.9·x + 0.05, so a constant that
+ * depends on them shows), with one more sample along `dim` (a copy of sample 0) for a dynamic batch.
+ */
+function twinInput(x: Tensor, dim: number, grow: boolean): Tensor {
+  return noGrad(() => {
+    const moved = add(mul(x, 0.9), 0.05);
+    return grow ? concat([moved, slice(moved, dim, 0, 1)], dim) : moved;
+  });
 }
 
 function checkInputs(inputs: Tensor[], batchDim: number, dynamic: boolean): DType {
@@ -61,7 +68,7 @@ function checkInputs(inputs: Tensor[], batchDim: number, dynamic: boolean): DTyp
   return inputs[0]!.dtype;
 }
 
-/** Both traces ran the same ops in the same order (else the graph depends on the batch size). */
+/** Both traces ran the same ops in the same order (else the graph depends on the input). */
 function checkTwin(a: Trace, b: Trace, batchA: number, batchB: number): void {
   const describe = (s: TraceStep | undefined) => (s === undefined ? "nothing" : s.kind === "op" ? s.name : s.module.constructor.name);
   const n = Math.max(a.steps.length, b.steps.length);
@@ -70,7 +77,9 @@ function checkTwin(a: Trace, b: Trace, batchA: number, batchB: number): void {
     const y = b.steps[i];
     if (describe(x) !== describe(y) || x?.kind !== y?.kind) {
       throw new OnnxExportError(
-        `onnx.export: the model runs different ops at batch size ${batchA} and ${batchB} (step ${i}: ${describe(x)} vs ${describe(y)}), so its graph depends on the batch size; export with dynamicBatch: false`,
+        batchA === batchB
+          ? `onnx.export: the model runs different ops on different input values (step ${i}: ${describe(x)} vs ${describe(y)}); a graph that branches on the input's values cannot be traced`
+          : `onnx.export: the model runs different ops at batch size ${batchA} and ${batchB} (step ${i}: ${describe(x)} vs ${describe(y)}), so its graph depends on the batch size (or on the input's values); export with dynamicBatch: false`,
       );
     }
   }
@@ -94,12 +103,11 @@ export function exportBytes(model: Module, exampleInput: Tensor | Tensor[], opti
   const batchDim = options.batchDim ?? 0;
   const dtype = checkInputs(inputs, batchDim, dynamic);
   const trace = traceForward(model, inputs);
-  let twin: Trace | null = null;
-  if (dynamic) {
-    const grown = inputs.map((t) => growBatch(t, batchDim));
-    twin = traceForward(model, grown);
-    checkTwin(trace, twin, inputs[0]!.shape[batchDim]!, grown[0]!.shape[batchDim]!);
-  }
+  // a second trace, on other values (and a larger batch when it is dynamic), finds the dims that
+  // follow the batch and any tensor made outside the traced ops that depends on the input
+  const other = inputs.map((t) => twinInput(t, batchDim, dynamic));
+  const twin = traceForward(model, other);
+  checkTwin(trace, twin, inputs[0]!.shape[batchDim] ?? 1, other[0]!.shape[batchDim] ?? 1);
   const inputNames = options.inputNames ?? defaultNames("input", inputs.length);
   const outputNames = options.outputNames ?? defaultNames("output", trace.outputs.length);
   if (inputNames.length !== inputs.length) throw new RangeError(`onnx.export: ${inputNames.length} inputNames for ${inputs.length} example inputs`);
@@ -111,14 +119,23 @@ export function exportBytes(model: Module, exampleInput: Tensor | Tensor[], opti
   inputs.forEach((t, i) => g.bind(t, g.fresh(inputNames[i]!)));
   for (const n of outputNames) g.fresh(n); // reserved: no intermediate value takes an output's name
 
-  // A tensor no traced op made whose shape follows the batch (a zero initial state made in the
-  // forward, say): written as its single value expanded to [..., batch, ...] read off input 0.
-  const nameOf = (t: Tensor, other: Tensor | undefined): string => {
-    if (g.has(t) || !other || sameShape(t.shape, other.shape)) return g.valueOf(t);
+  // A tensor no traced op made is a constant of the graph. If it changed in the second trace it
+  // was computed from the input outside the traced ops (detach(), argmax, reading .data …) and
+  // cannot be frozen — unless only its batch size changed and it holds one repeated value (a zero
+  // initial state made in the forward, say): that is written as the value expanded to
+  // [..., batch, ...], the batch read off input 0.
+  const nameOf = (t: Tensor, other: Tensor | undefined, where: string): string => {
+    if (g.has(t) || !other || other === t || paramNames.has(t)) return g.valueOf(t);
+    if (sameShape(t.shape, other.shape)) {
+      if (t.data.every((x, i) => Object.is(x, other.data[i]))) return g.valueOf(t);
+      throw new OnnxExportError(
+        `onnx.export: ${where} is a tensor ${fmt(t.shape)} computed from the input outside fundl's traced ops (detach(), argmax, reading .data, random numbers …); it would be frozen as a constant`,
+      );
+    }
     const varying = t.shape.map((_, i) => i).filter((i) => t.shape[i] !== other.shape[i]);
     const v = t.data[0] ?? 0;
-    if (varying.length !== 1 || !t.data.every((x) => x === v)) {
-      throw new OnnxExportError(`onnx.export: a constant ${fmt(t.shape)} made in the forward changes with the batch size (${fmt(other.shape)}) and is not one repeated value; export with dynamicBatch: false`);
+    if (!dynamic || varying.length !== 1 || !t.data.every((x) => x === v) || !other.data.every((x) => x === v)) {
+      throw new OnnxExportError(`onnx.export: ${where} is a constant ${fmt(t.shape)} made in the forward that changes with the batch size (${fmt(other.shape)}) and is not one repeated value; export with dynamicBatch: false`);
     }
     const d = varying[0]!;
     const batch = g.node("Gather", [g.node("Shape", [g.valueOf(inputs[0]!)])[0]!, g.int64s("batch_dim", [batchDim])], { axis: 0 })[0]!;
@@ -129,8 +146,9 @@ export function exportBytes(model: Module, exampleInput: Tensor | Tensor[], opti
   };
 
   trace.steps.forEach((step, i) => {
-    const other = twin?.steps[i];
-    const names = step.inputs.map((t, k) => (t === undefined ? "" : nameOf(t, other?.inputs[k])));
+    const other = twin.steps[i];
+    const what = step.kind === "op" ? step.name : step.module.constructor.name;
+    const names = step.inputs.map((t, k) => (t === undefined ? "" : nameOf(t, other?.inputs[k], `input ${k} of ${what}`)));
     if (step.kind === "module") {
       convertRecurrent(g, step, (t) => names[step.inputs.indexOf(t)] ?? g.valueOf(t));
       return;
@@ -150,7 +168,7 @@ export function exportBytes(model: Module, exampleInput: Tensor | Tensor[], opti
     const onceAsOutput = trace.outputs.indexOf(t) === i;
     if (onceAsOutput && g.isNodeOutput(have)) g.rename(have, want);
     else g.nodes.push({ name: g.fresh(`${want}_identity`), op_type: "Identity", input: [have], output: [want], attribute: [] });
-    return valueInfo(want, t.shape, twin ? twin.outputs[i]!.shape : null, dtype);
+    return valueInfo(want, t.shape, twin.outputs[i]!.shape, dtype);
   });
 
   return encodeModel({
