@@ -120,6 +120,15 @@ function einsum(c: OpContext): string {
   return one(c.g, "Einsum", c.inputs, { equation: `${a.inputs.map((l) => l.join("")).join(",")}->${a.output.join("")}` });
 }
 
+/** ReduceSum, ReduceMean, … over the op's dims (axes as an input, opset 18), keeping them or not. */
+function reduce(op: string): OpConverter {
+  return (c) => {
+    const a = c.step.attrs as { dims: number[]; keepDims: boolean };
+    if (a.dims.length === 0) return one(c.g, "Identity", [c.inputs[0]!]); // ONNX would read empty axes as "all"
+    return one(c.g, op, [c.inputs[0]!, c.g.int64s("axes", a.dims)], { keepdims: a.keepDims ? 1 : 0 });
+  };
+}
+
 /** Converters by fundl op name. */
 export const OP_CONVERTERS: Record<string, OpConverter> = {
   add: elementwise("Add"),
@@ -160,6 +169,11 @@ export const OP_CONVERTERS: Record<string, OpConverter> = {
   permute: (c) => one(c.g, "Transpose", c.inputs, { perm: (c.step.attrs.perm as number[]).slice() }),
   concat: (c) => one(c.g, "Concat", c.inputs, { axis: c.step.attrs.dim as number }),
   slice,
+  sum: reduce("ReduceSum"),
+  mean: reduce("ReduceMean"),
+  max: reduce("ReduceMax"),
+  min: reduce("ReduceMin"),
+  logSumExp: reduce("ReduceLogSumExp"),
   matmul: elementwise("MatMul"),
   linear,
   einsum,

@@ -6,7 +6,6 @@
 import { noGrad } from "../../autograd.js";
 import type { DType } from "../../dtype.js";
 import type { Module } from "../../nn/module.js";
-import { add, mul } from "../../ops/elementwise.js";
 import { concat, slice } from "../../ops/view.js";
 import { fmt, sameShape } from "../../shape.js";
 import { Tensor } from "../../tensor.js";
@@ -46,14 +45,14 @@ function defaultNames(kind: string, n: number): string[] {
 }
 
 /**
- * The second trace's input: the example's values moved (x ↦ 0.9·x + 0.05, so a constant that
- * depends on them shows), with one more sample along `dim` (a copy of sample 0) for a dynamic batch.
+ * The second trace's input: the example's values moved — in reverse order and mapped by
+ * v ↦ 0.9·v + 0.05, so that a constant depending on them (even on their order, as argmax does)
+ * changes — with one more sample along `dim` (a copy of sample 0) for a dynamic batch.
  */
 function twinInput(x: Tensor, dim: number, grow: boolean): Tensor {
-  return noGrad(() => {
-    const moved = add(mul(x, 0.9), 0.05);
-    return grow ? concat([moved, slice(moved, dim, 0, 1)], dim) : moved;
-  });
+  const moved = new Tensor(x.data.slice().reverse(), x.shape);
+  for (let i = 0; i < moved.size; i++) moved.data[i] = 0.9 * moved.data[i]! + 0.05;
+  return grow ? noGrad(() => concat([moved, slice(moved, dim, 0, 1)], dim)) : moved;
 }
 
 function checkInputs(inputs: Tensor[], batchDim: number, dynamic: boolean): DType {
