@@ -272,6 +272,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     for (let i = 0; i < m.length; i++) out[i] = m[i] !== 0 ? av[i]! : bv[i]!;
     return {
       out: new Tensor(out, shape),
+      attrs: { condition: cond },
       backward: (o) => {
         const g = o.grad!;
         if (ta.requiresGrad) addGrad(ta, mul(g, mask));

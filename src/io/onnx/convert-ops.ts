@@ -5,7 +5,7 @@
 import type { Conv2dArgs } from "../../backend/kernels.js";
 import { fmt } from "../../shape.js";
 import type { Tensor } from "../../tensor.js";
-import type { GraphBuilder } from "./graph.js";
+import { elemType, type GraphBuilder } from "./graph.js";
 import type { OpStep } from "./trace.js";
 
 /** What a converter gets: the builder, the traced op, its inputs' value names and its twin. */
@@ -129,6 +129,23 @@ function reduce(op: string): OpConverter {
   };
 }
 
+/** A comparison gives 1 or 0 in the graph's float type (ONNX's gives booleans). */
+function compare(op: string): OpConverter {
+  return (c) => one(c.g, "Cast", [one(c.g, op, c.inputs)], { to: elemType(c.g.dtype) });
+}
+
+/** out = condition ≠ 0 ? a : b (fundl's condition is a float tensor). */
+function where(c: OpContext): string {
+  const t = c.step.attrs.condition as Tensor;
+  const other = c.twin?.attrs.condition as Tensor | undefined;
+  if (!c.g.has(t) && other && other !== t && !t.data.every((v, i) => v === other.data[i])) {
+    throw new OnnxExportError(`onnx.export: the condition ${fmt(t.shape)} of where was computed from the input outside fundl's traced ops; it would be frozen as a constant`);
+  }
+  const cond = c.g.valueOf(t);
+  const isTrue = one(c.g, "Not", [one(c.g, "Equal", [cond, c.g.floats("zero", [0], [])])]);
+  return one(c.g, "Where", [isTrue, c.inputs[0]!, c.inputs[1]!]);
+}
+
 /** Converters by fundl op name. */
 export const OP_CONVERTERS: Record<string, OpConverter> = {
   add: elementwise("Add"),
@@ -169,6 +186,12 @@ export const OP_CONVERTERS: Record<string, OpConverter> = {
   permute: (c) => one(c.g, "Transpose", c.inputs, { perm: (c.step.attrs.perm as number[]).slice() }),
   concat: (c) => one(c.g, "Concat", c.inputs, { axis: c.step.attrs.dim as number }),
   slice,
+  gt: compare("Greater"),
+  ge: compare("GreaterOrEqual"),
+  lt: compare("Less"),
+  le: compare("LessOrEqual"),
+  eq: compare("Equal"),
+  where,
   sum: reduce("ReduceSum"),
   mean: reduce("ReduceMean"),
   max: reduce("ReduceMax"),
