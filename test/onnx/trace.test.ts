@@ -34,6 +34,7 @@ describe("the op tracer", () => {
       constructor() {
         super();
         this.module("rnn", rnn);
+        this.module("same", rnn); // registered twice: wrapped and unwrapped once
       }
       forward(x: Tensor): Tensor {
         return fl.crossEntropy(fl.select(rnn.forward(x).outputs, 1, 0), [0, 1, 2, 0]); // losses do not export

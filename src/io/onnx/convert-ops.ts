@@ -14,7 +14,7 @@ export interface OpContext {
   step: OpStep;
   /** Value names of step.inputs, in order. */
   inputs: string[];
-  /** The same step in a trace at another batch size (when exporting with a dynamic batch), else null. */
+  /** The same step in the second trace (other input values; another batch size when it is dynamic). */
   twin: OpStep | null;
 }
 

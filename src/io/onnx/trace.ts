@@ -88,7 +88,10 @@ export function traceForward(model: Module, inputs: readonly Tensor[]): Trace {
     };
     patched.push([m, own]);
   };
+  const seen = new Set<Module>(); // a module registered under two names is wrapped once
   for (const [, m] of model.namedModules()) {
+    if (seen.has(m)) continue;
+    seen.add(m);
     if (m instanceof RNN && isOnnxCell(m.cell)) wrap(m, "sequence");
     else if (isOnnxCell(m)) wrap(m, "step");
   }
