@@ -123,6 +123,32 @@ export interface OpResult {
   multiplies?: number;
   adds?: number;
   extra?: Record<string, number>;
+  /**
+   * The op's settings that its inputs' shapes do not tell (conv2d's stride and padding, softmax's
+   * dim, …), for the ONNX exporter's tracer; nothing else reads them.
+   */
+  attrs?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * Watches ops as they run (the ONNX exporter's tracer): called once per outermost op, after its
+ * forward, with the op's name, inputs, output and `attrs`. Ops an op runs inside its own forward
+ * are not reported separately.
+ */
+export type OpTracer = (name: string, inputs: readonly Tensor[], out: Tensor, attrs: Readonly<Record<string, unknown>>) => void;
+
+let tracer: OpTracer | null = null;
+
+/** The tracer in effect, or null (the usual case: then runOp does nothing extra). */
+export function getOpTracer(): OpTracer | null {
+  return tracer;
+}
+
+/** Install (or, with null, remove) the op tracer; returns the one it replaces. */
+export function setOpTracer(t: OpTracer | null): OpTracer | null {
+  const saved = tracer;
+  tracer = t;
+  return saved;
 }
 
 /**
@@ -131,6 +157,7 @@ export interface OpResult {
  * grad — its backward is attached to `out`.
  */
 export function runOp(name: string, inputs: readonly Tensor[], forward: () => OpResult): Tensor {
+  if (tracer !== null) return runTraced(tracer, name, inputs, forward);
   const res = attributed(name, () => {
     const saved = gradEnabled;
     gradEnabled = false;
@@ -148,6 +175,25 @@ export function runOp(name: string, inputs: readonly Tensor[], forward: () => Op
     out.requiresGrad = true;
     out._node = { op: name, inputs: inputs.slice(), backward: res.backward, freed: false, release: res.release };
   }
+  return out;
+}
+
+/** runOp under a tracer: ops run inside this op's forward are hidden from it; this op is reported. */
+function runTraced(t: OpTracer, name: string, inputs: readonly Tensor[], forward: () => OpResult): Tensor {
+  let attrs: Readonly<Record<string, unknown>> = {};
+  const withAttrs = (): OpResult => {
+    const r = forward();
+    attrs = r.attrs ?? {};
+    return r;
+  };
+  tracer = null;
+  let out: Tensor;
+  try {
+    out = runOp(name, inputs, withAttrs);
+  } finally {
+    tracer = t;
+  }
+  t(name, inputs, out, attrs);
   return out;
 }
 

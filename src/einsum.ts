@@ -213,6 +213,7 @@ export function einsum(spec: string, ...tensors: Tensor[]): Tensor {
       out: new Tensor(r.data, outShape),
       multiplies: r.mults,
       adds: r.mults,
+      attrs: { inputs: parsed.inputs, output: parsed.output },
       backward: (y) => {
         tensors.forEach((x, i) => {
           if (!x.requiresGrad) return;

@@ -56,6 +56,8 @@ export { VERSION } from "./version.js";
 export * as nn from "./nn/index.js";
 export * as optim from "./optim/index.js";
 export * as io from "./io/index.js";
+/** ONNX export: `fl.onnx.export(model, exampleInput, path, options)` and `fl.onnx.exportBytes`. */
+export * as onnx from "./io/onnx/index.js";
 export * as data from "./data/index.js";
 export * as models from "./models/index.js";
 export * as prob from "./prob/index.js";

@@ -10,6 +10,7 @@ import type { MnistWidths } from "../models/mnist.js";
 import { printJsonLine } from "./output.js";
 import { progressBar } from "./progress.js";
 import type { TrainOptions } from "./train.js";
+import { exportTrainedOnnx } from "./export-onnx.js";
 
 export const MNIST_DEFAULTS = { epochs: 10, batch: 64, lr: 2e-3, seed: 0, augment: 1, dropout: 0, widths: { ...fl.models.MNIST_WIDTHS } as MnistWidths };
 
@@ -275,6 +276,7 @@ export async function trainMnistCli(options: TrainOptions): Promise<void> {
           `test acc ${(100 * e.testAccuracy).toFixed(2)}%  ${e.seconds.toFixed(1)} s  ${Math.round(e.imagesPerSecond)} img/s`,
       ),
   });
+  if (options.exportOnnx) exportTrainedOnnx(r.model, [1, 28, 28], options.exportOnnx, log);
   if (options.json) {
     printJsonLine({ task: "mnist", epochs: r.epochs, testAccuracy: r.testAccuracy, trainSeconds: r.trainSeconds, imagesPerSecond: r.imagesPerSecond });
   } else {

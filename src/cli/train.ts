@@ -20,6 +20,8 @@ export interface TrainOptions {
   length?: number;
   steps?: number;
   backend?: string;
+  /** Write the trained model as ONNX to this file (mnist). */
+  exportOnnx?: string;
 }
 
 export type TrainTask = (options: TrainOptions) => Promise<void>;
@@ -46,6 +48,7 @@ export function registerTrain(program: Command): void {
     .option("--backend <name>", "kernel backend: fast, js or reference")
     .option("--save <file>", "write a checkpoint (safetensors) after each epoch")
     .option("--resume <file>", "continue from a checkpoint")
+    .option("--export-onnx <file>", "after training, write the model as ONNX (mnist)")
     .option("--cell <kind>", "recurrent cell (adding task): ugrnn | gru | lstm | rnn")
     .option("--length <T>", "sequence length (adding task)", positiveInt("--length"))
     .option("--steps <n>", "training steps (adding task)", positiveInt("--steps"))

@@ -141,6 +141,7 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dO
       multiplies: products,
       adds: products,
       extra: { realMultiplies: realProducts },
+      attrs: { geometry: g },
       backward: (out) => {
         const gy = out.grad!.data;
         if (x.requiresGrad) {

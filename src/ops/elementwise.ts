@@ -162,6 +162,8 @@ interface UnarySpec {
   df: (x: number, y: number) => number;
   multiplies?: number;
   adds?: number;
+  /** Settings reported to the ONNX tracer (leakyRelu's slope, clamp's bounds). */
+  attrs?: Readonly<Record<string, unknown>>;
 }
 
 function unary(name: string, spec: UnarySpec, xIn: Tensor): Tensor {
@@ -175,6 +177,7 @@ function unary(name: string, spec: UnarySpec, xIn: Tensor): Tensor {
       out: new Tensor(out, x.shape),
       multiplies: (spec.multiplies ?? 0) * xd.length,
       adds: (spec.adds ?? 0) * xd.length,
+      attrs: spec.attrs,
       backward: (y) => {
         const g = y.grad!.data;
         const gx = gradBuffer(x);
@@ -234,7 +237,7 @@ export function relu(xIn: Tensor): Tensor {
 }
 
 export const leakyRelu = (x: Tensor, slope = 0.01): Tensor =>
-  unary("leakyRelu", { f: (v) => (v > 0 ? v : slope * v), df: (v) => (v > 0 ? 1 : slope) }, x);
+  unary("leakyRelu", { f: (v) => (v > 0 ? v : slope * v), df: (v) => (v > 0 ? 1 : slope), attrs: { slope } }, x);
 
 /** softplus(x) = ln(1 + e^x), stable;  softplus' = σ(x) */
 export const softplus = (x: Tensor): Tensor =>
@@ -249,7 +252,7 @@ export function clamp(x: Tensor, min?: number, max?: number): Tensor {
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
   if (lo > hi) throw new RangeError(`clamp: min (${lo}) exceeds max (${hi})`);
-  return unary("clamp", { f: (v) => (v < lo ? lo : v > hi ? hi : v), df: (v) => (v >= lo && v <= hi ? 1 : 0) }, x);
+  return unary("clamp", { f: (v) => (v < lo ? lo : v > hi ? hi : v), df: (v) => (v >= lo && v <= hi ? 1 : 0), attrs: { min: lo, max: hi } }, x);
 }
 
 /**
@@ -269,6 +272,7 @@ export function where(cond: Tensor, a: TensorLike, b: TensorLike): Tensor {
     for (let i = 0; i < m.length; i++) out[i] = m[i] !== 0 ? av[i]! : bv[i]!;
     return {
       out: new Tensor(out, shape),
+      attrs: { condition: cond },
       backward: (o) => {
         const g = o.grad!;
         if (ta.requiresGrad) addGrad(ta, mul(g, mask));

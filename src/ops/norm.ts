@@ -103,6 +103,7 @@ export function batchNorm(
       out: new Tensor(y, x.shape),
       multiplies,
       adds,
+      attrs: { training, eps, runningMean, runningVar, weight: weight ?? null, bias: bias ?? null },
       backward: (out) => {
         const gy = out.grad!.data;
         const gx = x.requiresGrad ? gradBuffer(x) : null;

@@ -64,6 +64,7 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
     return {
       out: new Tensor(y, [batch, ch, ho, wo]),
       extra: { comparisons: nOut * kh * kw },
+      attrs: { geometry: g },
       backward: (out) => {
         // x.grad[b,c,argmax(i,j)] += y.grad[b,c,i,j]   (into zeros when x has no gradient yet)
         const gx = gradTarget(x);
@@ -120,6 +121,7 @@ export function avgPool2d(x: Tensor, options: Pool2dOptions): Tensor {
       out: new Tensor(y, [batch, ch, ho, wo]),
       multiplies: nOut,
       adds,
+      attrs: { geometry: g, countIncludePad: includePad },
       backward: (out) => {
         const gy = out.grad!.data;
         const gx = gradBuffer(x);

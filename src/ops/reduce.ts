@@ -19,6 +19,8 @@ interface Reduction {
   outSize: number;
   /** How many inputs reduce into each output. */
   count: number;
+  /** The reduced dims (non-negative, for the ONNX tracer's attrs). */
+  dims: number[];
 }
 
 function plan(op: string, x: Tensor, dims: Dims | undefined, keepDims: boolean): Reduction {
@@ -29,7 +31,7 @@ function plan(op: string, x: Tensor, dims: Dims | undefined, keepDims: boolean):
   const outSize = sizeOf(keptShape);
   // map[i]: the output element input i reduces into — broadcasting the kept shape back over x
   const map = broadcastOffsets(keptShape, x.shape);
-  return { keptShape, outShape, map, outSize, count: outSize === 0 ? 0 : x.size / outSize };
+  return { keptShape, outShape, map, outSize, count: outSize === 0 ? 0 : x.size / outSize, dims: [...ds] };
 }
 
 /** y[o] = Σ_{i→o} x[i]  —  x.grad[i] += y.grad[o] */
@@ -43,6 +45,7 @@ export function sum(x: Tensor, dims?: Dims, keepDims = false): Tensor {
     return {
       out: new Tensor(out, r.outShape),
       adds: x.size - r.outSize,
+      attrs: { dims: r.dims, keepDims },
       backward: (y) => {
         const g = y.grad!.data;
         const gx = gradBuffer(x);
@@ -66,6 +69,7 @@ export function mean(x: Tensor, dims?: Dims, keepDims = false): Tensor {
       out: new Tensor(out, r.outShape),
       adds: x.size - r.outSize,
       multiplies: r.outSize,
+      attrs: { dims: r.dims, keepDims },
       backward: (y) => {
         const g = y.grad!.data;
         const gx = gradBuffer(x);
@@ -96,6 +100,7 @@ function extreme(op: "max" | "min", x: Tensor, dims: Dims | undefined, keepDims:
     }
     return {
       out: new Tensor(out, r.outShape),
+      attrs: { dims: r.dims, keepDims },
       backward: (y) => {
         // x.grad[argmax(o)] += y.grad[o]  (the first maximal element takes the gradient)
         const g = y.grad!.data;
@@ -147,6 +152,7 @@ export function logSumExp(x: Tensor, dims?: Dims, keepDims = false): Tensor {
     return {
       out: new Tensor(out, r.outShape),
       adds: 2 * x.size,
+      attrs: { dims: r.dims, keepDims },
       backward: (y) => {
         const g = y.grad!.data;
         const yd = y.data;

@@ -40,6 +40,7 @@ export function softmax(x: Tensor, dim = -1): Tensor {
     for (let i = 0; i < y.length; i++) y[i] = Math.exp(y[i]!);
     return {
       out: new Tensor(y, x.shape),
+      attrs: { dim },
       backward: (out) => {
         const g = out.grad!.data;
         const gx = gradBuffer(x);
@@ -65,6 +66,7 @@ export function logSoftmax(x: Tensor, dim = -1): Tensor {
     const y = logSoftmaxData(x, outer, size, inner);
     return {
       out: new Tensor(y, x.shape),
+      attrs: { dim },
       backward: (out) => {
         const g = out.grad!.data;
         const gx = gradBuffer(x);

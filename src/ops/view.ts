@@ -62,6 +62,7 @@ export function permute(x: Tensor, perm: readonly number[]): Tensor {
   p.forEach((d, k) => (inverse[d] = k));
   return runOp("permute", [x], () => ({
     out: new Tensor(permuteData(x.data, x.shape, p), shape),
+    attrs: { perm: p },
     backward: (y) => addGrad(x, new Tensor(permuteData(y.grad!.data, shape, inverse), x.shape)),
   }));
 }
@@ -150,6 +151,7 @@ export function slice(x: Tensor, dim: number, start = 0, end?: number, step = 1)
       }
     return {
       out: new Tensor(out, shape),
+      attrs: { dim: d, start: s, end: e, step },
       backward: (y) => {
         const g = y.grad!.data;
         const gx = gradBuffer(x);
@@ -211,6 +213,7 @@ export function concat(xs: readonly Tensor[], dim = 0): Tensor {
     });
     return {
       out: new Tensor(out, shape),
+      attrs: { dim: d },
       backward: (y) => {
         const g = y.grad!.data;
         let start = 0;
