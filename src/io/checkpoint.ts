@@ -7,7 +7,7 @@
  */
 import type { Tensor } from "../tensor.js";
 import type { OptimizerStateDict } from "../optim/optimizer.js";
-import { SafetensorsError, type Metadata, type SafetensorsContents } from "./safetensors.js";
+import { nullProtoRecord, SafetensorsError, type Metadata, type SafetensorsContents } from "./safetensors.js";
 
 export const CHECKPOINT_FORMAT = "fundl-checkpoint/1";
 const OPT_PREFIX = "optimizer.state.";
@@ -23,7 +23,7 @@ export interface Checkpoint {
 
 /** Lay a checkpoint out as safetensors tensors and metadata. */
 export function packCheckpoint(ck: Checkpoint): SafetensorsContents {
-  const tensors: Record<string, Tensor> = {};
+  const tensors = nullProtoRecord<Tensor>();
   for (const [k, t] of Object.entries(ck.model)) {
     if (k.startsWith("optimizer.")) throw new SafetensorsError(`packCheckpoint: model entry "${k}" clashes with the reserved "optimizer." prefix`);
     tensors[k] = t;
@@ -43,8 +43,8 @@ export function unpackCheckpoint(contents: SafetensorsContents, source = "<check
   if (metadata.format !== CHECKPOINT_FORMAT) {
     throw new SafetensorsError(`${source}: not a fundl checkpoint (metadata "format" is ${JSON.stringify(metadata.format)}, expected "${CHECKPOINT_FORMAT}"); use fl.io.load for plain safetensors files`);
   }
-  const model: Record<string, Tensor> = {};
-  const state: Record<string, Tensor> = {};
+  const model = nullProtoRecord<Tensor>();
+  const state = nullProtoRecord<Tensor>();
   for (const [k, t] of Object.entries(tensors)) {
     if (k.startsWith(OPT_PREFIX)) state[k.slice(OPT_PREFIX.length)] = t;
     else model[k] = t;
