@@ -31,7 +31,8 @@ export function packCheckpoint(ck: Checkpoint): SafetensorsContents {
   const metadata: Metadata = { format: CHECKPOINT_FORMAT };
   if (ck.optimizer) {
     for (const [k, t] of Object.entries(ck.optimizer.state)) tensors[OPT_PREFIX + k] = t;
-    metadata.optimizer = JSON.stringify({ kind: ck.optimizer.kind, hyper: ck.optimizer.hyper });
+    const { kind, hyper, stateIndices } = ck.optimizer;
+    metadata.optimizer = JSON.stringify(stateIndices === undefined ? { kind, hyper } : { kind, hyper, stateIndices });
   }
   if (ck.meta) metadata.meta = JSON.stringify(ck.meta);
   return { tensors, metadata };
@@ -58,11 +59,17 @@ export function unpackCheckpoint(contents: SafetensorsContents, source = "<check
   };
   const ck: Checkpoint = { model };
   if (metadata.optimizer !== undefined) {
-    const o = parse("optimizer") as { kind?: unknown; hyper?: unknown };
+    const o = parse("optimizer") as { kind?: unknown; hyper?: unknown; stateIndices?: unknown };
     if (typeof o?.kind !== "string" || typeof o.hyper !== "object" || o.hyper === null) {
       throw new SafetensorsError(`${source}: metadata "optimizer" must be {"kind": string, "hyper": object}`);
     }
     ck.optimizer = { kind: o.kind, hyper: o.hyper as OptimizerStateDict["hyper"], state };
+    if (o.stateIndices !== undefined) {
+      if (!Array.isArray(o.stateIndices) || !o.stateIndices.every((i) => Number.isInteger(i) && i >= 0)) {
+        throw new SafetensorsError(`${source}: metadata "optimizer".stateIndices must be a list of parameter indices`);
+      }
+      ck.optimizer.stateIndices = o.stateIndices as number[];
+    }
   } else if (Object.keys(state).length) {
     throw new SafetensorsError(`${source}: optimizer state tensors without "optimizer" metadata`);
   }
