@@ -171,6 +171,24 @@ export abstract class Optimizer {
     for (const [i, m] of next) this.state.set(i, m);
   }
 
+  /**
+   * The first state value that is NaN or ±Inf, as `{ key: "<index>.<name>", index, value }`, or
+   * null when all are finite (divergence guards call it; it copies nothing).
+   */
+  firstNonFiniteState(): { key: string; index: number; value: number } | null {
+    for (const [i, m] of this.state) {
+      for (const [name, t] of m) {
+        const d = t.data;
+        // a sum of finite float32/float64 values stays finite in float64; only then scan for the culprit
+        let sum = 0;
+        for (let k = 0; k < d.length; k++) sum += d[k]!;
+        if (Number.isFinite(sum)) continue;
+        for (let k = 0; k < d.length; k++) if (!Number.isFinite(d[k]!)) return { key: `${i}.${name}`, index: k, value: d[k]! };
+      }
+    }
+    return null;
+  }
+
   /** Names of the per-parameter state this optimiser keeps. */
   protected abstract stateNames(): string[];
 
