@@ -69,6 +69,7 @@ export abstract class Optimizer {
         throw new OptimizerError(`${this.constructor.name}.step: parameter ${i} has shape ${fmt(p.shape)} but its grad has shape ${fmt(p.grad.shape)}`);
       }
       this.update(i, p, p.grad.data);
+      p.bumpVersion(); // an in-place change: a graph recorded before this step can no longer run backward through p
     });
   }
 
