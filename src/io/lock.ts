@@ -51,8 +51,10 @@ export function lockFile(file: string, what: string): FileLock {
       if ((e as { code?: string }).code !== "EEXIST") throw e;
     }
     let other: Partial<LockInfo> = {};
+    let otherText = "";
     try {
-      other = JSON.parse(fs.readFileSync(lockPath, "utf8")) as Partial<LockInfo>;
+      otherText = fs.readFileSync(lockPath, "utf8");
+      other = JSON.parse(otherText) as Partial<LockInfo>;
     } catch {
       /* unreadable or half-written: treat as stale below only if its owner cannot be found */
     }
@@ -63,9 +65,10 @@ export function lockFile(file: string, what: string): FileLock {
       );
     }
     if (other.pid === process.pid) throw new FileLockError(`${file} is already locked by this process (${other.what ?? "another job"}); two jobs writing one file would overwrite each other`);
-    // the holder is gone (killed): take the lock over
+    // the holder is gone (killed): take the lock over — removing it only if it is still the
+    // stale one just read (another job taking it over at the same moment may have replaced it)
     try {
-      fs.unlinkSync(lockPath);
+      if (fs.readFileSync(lockPath, "utf8") === otherText) fs.unlinkSync(lockPath);
     } catch {
       /* someone else removed it first */
     }
