@@ -16,8 +16,8 @@ export class DivergenceError extends Error {
 export interface DivergenceGuardOptions {
   /** The loss may grow to this multiple of max(first loss, 1) before the run counts as diverged (default 100). */
   lossFactor?: number;
-  /** Appended to every message (e.g. which checkpoint still holds the last good epoch). */
-  note?: string;
+  /** Appended to every message (e.g. which checkpoint still holds the last good epoch); a function is asked when the run stops. */
+  note?: string | (() => string | undefined);
 }
 
 /** The first element of `d` that is NaN or ±Inf, or -1 (one summing pass when all are finite). */
@@ -45,7 +45,9 @@ export class DivergenceGuard {
   }
 
   private fail(at: string, problem: string): never {
-    throw new DivergenceError(`${this.task}: ${problem} at ${at}; training diverged and stopped${this.options.note ? ` (${this.options.note})` : ""}`);
+    const n = this.options.note;
+    const note = typeof n === "function" ? n() : n;
+    throw new DivergenceError(`${this.task}: ${problem} at ${at}; training diverged and stopped${note ? ` (${note})` : ""}`);
   }
 
   /** The loss must be finite and at most lossFactor × max(first loss of this run, 1). */

@@ -129,8 +129,15 @@ async function trainMnistLocked(options: MnistRunOptions): Promise<MnistResult> 
     if (startEpoch >= epochs) throw new Error(`train mnist: ${options.resume} has already finished all ${epochs} epochs`);
   }
 
+  // what the save file holds when a run stops: the last epoch this run saved, or what was there before
+  let savedEpoch = 0;
   const guard = new DivergenceGuard("train mnist", model.namedParameters(), optimizer, {
-    note: options.save ? `${options.save} still holds the last good epoch` : undefined,
+    note: () => {
+      if (!options.save) return undefined;
+      if (savedEpoch > 0) return `${options.save} still holds epoch ${savedEpoch}, the last good one`;
+      if (options.resume === options.save) return `${options.save} still holds the checkpoint this run resumed from`;
+      return `${options.save} was not written`;
+    },
   });
   let trainSeconds = 0;
   let imagesSeen = 0;
@@ -181,6 +188,7 @@ async function trainMnistLocked(options: MnistRunOptions): Promise<MnistResult> 
     if (options.save) {
       const m: MnistMeta = { task: "mnist", epoch: epoch + 1, settings, loader: loader.stateDict(), scheduler: scheduler.stateDict(), history };
       fl.io.saveCheckpoint(options.save, { model: model.stateDict(), optimizer: optimizer.stateDict(), meta: m as unknown as Record<string, unknown> });
+      savedEpoch = epoch + 1;
     }
   }
   const last = history[history.length - 1];
