@@ -102,15 +102,15 @@ export function conv2dBackwardWeightReference(gy: TypedArray, x: TypedArray, gw:
       for (let di = 0; di < kh; di++)
         for (let dj = 0; dj < kw; dj++) {
           // W.grad[c,c',di,dj] += Σ_{b,i,j} y.grad[b,c,i,j] · x[b,c',s·i+di−p, s·j+dj−p]
+          // (a padded x is the value 0, multiplied like any other: an infinite y.grad there gives NaN, as in the forward)
           let s = 0;
           for (let b = 0; b < batch; b++)
             for (let i = 0; i < ho; i++) {
               const r = sourceIndex(strideH * i + di - padH, h, padMode);
-              if (r < 0) continue;
               for (let j = 0; j < wo; j++) {
                 const q = sourceIndex(strideW * j + dj - padW, wd, padMode);
-                if (q < 0) continue;
-                s += gy[((b * cout + c) * ho + i) * wo + j]! * x[((b * cin + cc) * h + r) * wd + q]!;
+                const xv = r < 0 || q < 0 ? 0 : x[((b * cin + cc) * h + r) * wd + q]!;
+                s += gy[((b * cout + c) * ho + i) * wo + j]! * xv;
               }
             }
           const wi = ((c * cin + cc) * kh + di) * kw + dj;

@@ -58,3 +58,39 @@ describe("conv2d with an infinite weight and zero padding", () => {
     }
   });
 });
+
+describe("conv2d backward with an infinite output gradient and zero padding", () => {
+  it("the weight gradient multiplies padded zeros too (0·∞ = NaN): reference, js and fast agree", () => {
+    const g = new fl.Generator(34);
+    const backends = fl.listBackends().filter((b) => ["reference", "js", "fast"].includes(b));
+    for (let trial = 0; trial < 12; trial++) {
+      const k = 2 + g.int(2);
+      const pad = 1 + g.int(2);
+      const h = k + g.int(3);
+      const dtype = trial % 2 ? "float32" : "float64";
+      const x = fl.randn([1, 2, h, h], { seed: trial, dtype });
+      const w0 = fl.randn([2, 2, k, k], { seed: 50 + trial, dtype });
+      const o = { padding: pad };
+      const results = backends.map((be) => {
+        fl.setBackend(be);
+        const w = w0.clone().requiresGrad_();
+        const y = fl.conv2d(x, w, null, o);
+        const gy = fl.ones(y.shape, { dtype });
+        gy.data[0] = Infinity; // output (0,0) reads padding at its first taps
+        y.backward(gy);
+        return w.grad!.toList();
+      });
+      const ref = results[0]!;
+      expect(ref.some(Number.isNaN)).toBe(true);
+      for (let b = 1; b < results.length; b++) {
+        results[b]!.forEach((v, i) => {
+          const r = ref[i]!;
+          const what = `${backends[b]}, trial ${trial}, element ${i}: ${v} vs reference ${r}`;
+          if (Number.isNaN(r)) expect(Number.isNaN(v), what).toBe(true);
+          else if (!Number.isFinite(r)) expect(v, what).toBe(r);
+          else expect(Math.abs(v - r), what).toBeLessThan(1e-4 * (1 + Math.abs(r)));
+        });
+      }
+    }
+  });
+});
