@@ -208,9 +208,12 @@ function flatten(data: NestedArray, shape: number[], out: number[], dim: number,
  */
 export function tensor(data: NestedArray | ArrayLike<number> | TypedArray, shape?: Shape, options: TensorOptions = {}): Tensor {
   const isTyped = ArrayBuffer.isView(data) && !(data instanceof DataView) && !(data instanceof BigInt64Array) && !(data instanceof BigUint64Array);
-  if (typeof data !== "number" && !Array.isArray(data) && !isTyped) {
+  const length = (data as { length?: unknown } | null)?.length;
+  const isArrayLike = typeof data === "object" && data !== null && typeof length === "number" && Number.isSafeInteger(length) && length >= 0;
+  if (typeof data !== "number" && !Array.isArray(data) && !isTyped && !isArrayLike) {
     throw new TypeError(`tensor: data must be a number, an array (nested or flat) of numbers or a typed array, got ${describeValue(data)}`);
   }
+  if (!isTyped && !Array.isArray(data) && isArrayLike) data = Array.from(data as ArrayLike<unknown>) as number[];
   if (Array.isArray(data) && !data.some((d) => Array.isArray(d))) {
     const bad = data.findIndex((d) => typeof d !== "number");
     if (bad >= 0) throw new TypeError(`tensor: element ${bad} is ${describeValue(data[bad])}, not a number`);

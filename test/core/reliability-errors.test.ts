@@ -8,6 +8,9 @@ describe("creation rejects what is not numbers", () => {
     expect(() => fl.tensor(undefined as unknown as number[])).toThrow(/tensor: data must be .*got undefined/);
     expect(() => fl.tensor(["a", 1] as unknown as number[], [2])).toThrow(/tensor: element 0 is the string "a", not a number/);
     expect(fl.tensor(new Float64Array([1, 2])).dtype).toBe("float64");
+    // array-likes of numbers are still accepted; array-likes of other things are not
+    expect(fl.tensor({ length: 2, 0: 3, 1: 4 } as ArrayLike<number>).toList()).toEqual([3, 4]);
+    expect(() => fl.tensor({ length: 1, 0: "x" } as unknown as ArrayLike<number>)).toThrow(/element 0 is the string "x"/);
   });
 });
 
