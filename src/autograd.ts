@@ -14,6 +14,8 @@ import { Tensor } from "./tensor.js";
 export interface GradNode {
   op: string;
   inputs: Tensor[];
+  /** The inputs' and the output's versions when the forward ran (checked before the backward uses them). */
+  versions?: { inputs: number[]; out: number };
   /** Reads `out.grad` and adds into the inputs' `.grad` (through `addGrad`/`gradBuffer`). */
   backward: (out: Tensor) => void;
   freed: boolean;
@@ -170,10 +172,20 @@ export function runOp(name: string, inputs: readonly Tensor[], forward: () => Op
     }
   });
   const out = res.out;
+  if (!(out instanceof Tensor)) {
+    throw new TypeError(`runOp ${name}: the forward must return { out: Tensor, … }, but out is ${out === null ? "null" : typeof out === "object" ? `an object (${(out as object).constructor?.name})` : `${typeof out} ${String(out)}`}`);
+  }
   if (anomalyEnabled) checkFinite(`${name} (forward)`, out, "its output", inputs);
   if (gradEnabled && res.backward && inputs.some((t) => t.requiresGrad)) {
     out.requiresGrad = true;
-    out._node = { op: name, inputs: inputs.slice(), backward: res.backward, freed: false, release: res.release };
+    out._node = {
+      op: name,
+      inputs: inputs.slice(),
+      backward: res.backward,
+      freed: false,
+      release: res.release,
+      versions: { inputs: inputs.map((t) => t.version), out: out.version },
+    };
   }
   return out;
 }
@@ -296,10 +308,31 @@ export function topoOrder(root: Tensor): Tensor[] {
   return order;
 }
 
+/** Refuse a backward whose saved tensors were changed in place after its forward (PyTorch's version check). */
+function checkVersions(node: GradNode, out: Tensor): void {
+  const v = node.versions;
+  if (!v) return;
+  const changed = (t: Tensor, then: number, what: string): void => {
+    if (t.version === then) return;
+    throw new Error(
+      `backward: one of the tensors needed for the gradient of ${node.op} (${what}, shape ${fmt(t.shape)}) has been modified by an in-place operation ` +
+        `after the forward: it is at version ${t.version}, expected version ${then}. Run the forward again after in-place changes (init, optimiser steps), or change a copy (clone()) instead`,
+    );
+  };
+  node.inputs.forEach((t, i) => changed(t, v.inputs[i]!, `input ${i}`));
+  changed(out, v.out, "its output");
+}
+
 export function runBackward(root: Tensor, grad?: Tensor, options: BackwardOptions = {}): void {
   if (!root.requiresGrad) {
     throw new Error("backward: this tensor does not require grad (no input of the ops that made it had requiresGrad: true)");
   }
+  if (grad !== undefined && !(grad instanceof Tensor)) {
+    throw new TypeError(
+      `backward: the gradient must be a Tensor of the root's shape ${fmt(root.shape)}, got ${Array.isArray(grad) ? "an array (wrap it: fl.tensor([...]))" : grad === null ? "null" : typeof grad}`,
+    );
+  }
+  if (typeof options !== "object" || options === null) throw new TypeError(`backward: options must be an object like { retainGraph: true }, got ${options === null ? "null" : typeof options}`);
   let seed: Tensor;
   if (grad === undefined) {
     if (root.size !== 1) {
@@ -327,6 +360,7 @@ export function runBackward(root: Tensor, grad?: Tensor, options: BackwardOption
         );
       }
       if (t.grad !== null) {
+        checkVersions(node, t);
         attributed(`${node.op}.backward`, () => node.backward(t));
         if (anomalyEnabled) {
           for (const x of node.inputs) if (x.grad) checkFinite(`${node.op} (backward)`, x.grad, "a gradient", [t.grad!]);

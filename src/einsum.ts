@@ -27,7 +27,7 @@
 import { addGrad, runOp } from "./autograd.js";
 import { kernels } from "./backend/index.js";
 import type { TypedArray } from "./dtype.js";
-import { ShapeError, sizeOf, stridesOf } from "./shape.js";
+import { checkElementCount, ShapeError, sizeOf, stridesOf } from "./shape.js";
 import { Tensor } from "./tensor.js";
 import { empty, sameDType } from "./ops/util.js";
 import { permuteData } from "./ops/view.js";
@@ -206,6 +206,7 @@ export function einsum(spec: string, ...tensors: Tensor[]): Tensor {
   const sizes = letterSizes(parsed, tensors.map((t) => t.shape), spec);
   const dtype = sameDType("einsum", ...tensors);
   const outShape = parsed.output.map((c) => sizes.get(c)!);
+  checkElementCount("einsum", `the result of "${spec}"`, outShape);
   return runOp("einsum", tensors, () => {
     const ops = tensors.map((t, i) => ({ data: t.data, letters: parsed.inputs[i]! }));
     const r = evaluate(parsed, ops, sizes, dtype);

@@ -15,10 +15,13 @@ export class Generator {
   }
 
   seed(seed: number): this {
-    if (!Number.isFinite(seed)) throw new RangeError(`Generator: seed must be a finite number, got ${seed}`);
-    // splitmix32 spreads one integer over the four state words.
-    let x = (Math.floor(Math.abs(seed)) ^ (seed < 0 ? 0x9e3779b9 : 0)) >>> 0;
-    x ^= Math.floor(seed / 2 ** 32) >>> 0;
+    checkSeed(seed, "Generator");
+    // Every safe integer gives its own state: splitmix32 spreads the low 32 bits of |seed| over
+    // the four words; the high bits (|seed| / 2³², < 2²¹) are mixed into s2 and the sign into s3
+    // through bijections that leave seeds in [0, 2³²) exactly as before.
+    const magnitude = Math.abs(seed);
+    let x = magnitude % 2 ** 32 >>> 0;
+    const high = Math.floor(magnitude / 2 ** 32);
     const next = (): number => {
       x = (x + 0x9e3779b9) >>> 0;
       let z = x;
@@ -30,6 +33,8 @@ export class Generator {
     this.s1 = next();
     this.s2 = next();
     this.s3 = next();
+    if (high !== 0) this.s2 = (this.s2 ^ fmix32(high)) >>> 0;
+    if (seed < 0) this.s3 = (this.s3 ^ 0x9e3779b9) >>> 0;
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1;
     this.spareNormal = null;
     return this;
@@ -86,6 +91,20 @@ export class Generator {
       p[j] = t;
     }
     return p;
+  }
+}
+
+/** MurmurHash3's 32-bit finaliser: a bijection of 32-bit integers with fmix32(0) = 0. */
+function fmix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> 0;
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/** Seeds are integers with |seed| ≤ 2⁵³ − 1 (each gives its own stream); anything else is refused, naming `where`. */
+export function checkSeed(seed: unknown, where: string): asserts seed is number {
+  if (typeof seed !== "number" || !Number.isSafeInteger(seed)) {
+    throw new RangeError(`${where}: seed must be an integer in [−(2^53 − 1), 2^53 − 1], got ${typeof seed === "number" ? seed : JSON.stringify(seed) ?? typeof seed}`);
   }
 }
 

@@ -34,6 +34,21 @@ export function sameShape(a: Shape, b: Shape): boolean {
   return true;
 }
 
+/**
+ * The most elements one tensor may hold: fundl indexes elements with 32-bit signed integers
+ * (broadcast offsets, gather indices), so 2³¹ − 1. Larger results are refused up front with an
+ * error naming the op, instead of failing inside a typed-array constructor.
+ */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/** Refuse a `what` (e.g. "the result") of `shape` with more than MAX_ELEMENTS elements, naming `op`. */
+export function checkElementCount(op: string, what: string, shape: Shape): void {
+  const n = sizeOf(shape);
+  if (n > MAX_ELEMENTS) {
+    throw new RangeError(`${op}: ${what} of shape ${fmt(shape)} would hold ${n} elements, more than the limit of ${MAX_ELEMENTS} (2^31 − 1) elements per tensor`);
+  }
+}
+
 export function checkShape(shape: unknown, where: string): number[] {
   if (!Array.isArray(shape)) throw new ShapeError(`${where}: shape must be an array of sizes, got ${String(shape)}`);
   for (const d of shape) {
@@ -41,6 +56,7 @@ export function checkShape(shape: unknown, where: string): number[] {
       throw new ShapeError(`${where}: shape ${JSON.stringify(shape)} has an invalid size ${String(d)} (sizes are integers ≥ 0)`);
     }
   }
+  checkElementCount(where, "the tensor", shape as number[]);
   return shape.slice() as number[];
 }
 
@@ -58,6 +74,7 @@ export function broadcastShapes(op: string, a: Shape, b: Shape): number[] {
     }
     out[i] = da === 1 ? db : da;
   }
+  checkElementCount(op, `the broadcast result of ${fmt(a)} and ${fmt(b)}`, out);
   return out;
 }
 
@@ -81,6 +98,9 @@ export function normDim(op: string, dim: number, rank: number): number {
 /** Normalise a dims argument (undefined = all dims), rejecting duplicates. */
 export function normDims(op: string, dims: number | readonly number[] | undefined, rank: number): number[] {
   if (dims === undefined) return Array.from({ length: rank }, (_, i) => i);
+  if (typeof dims !== "number" && !Array.isArray(dims)) {
+    throw new TypeError(`${op}: dims must be a dimension index or an array of them, got ${JSON.stringify(dims) ?? typeof dims} (${typeof dims})`);
+  }
   const list = typeof dims === "number" ? [dims] : dims;
   const out = list.map((d) => normDim(op, d, rank));
   if (new Set(out).size !== out.length) throw new RangeError(`${op}: dims ${JSON.stringify(list)} repeat a dimension`);

@@ -16,6 +16,15 @@ export interface TensorOptions {
   requiresGrad?: boolean;
 }
 
+/**
+ * Version counters, one per storage (the typed array): every in-place operation fundl offers
+ * (nn.init's `*_` initialisers, optimiser steps, Module.loadStateDict, `bumpVersion()`) adds 1,
+ * and backward refuses to use a tensor whose version changed since the forward recorded it (as
+ * PyTorch does). Tensors that share the typed array (detach, reshape views) share the counter.
+ * Writing into `.data` directly, or into a `subarray` of it, bypasses the counter.
+ */
+const versions = new WeakMap<TypedArray, number>();
+
 export class Tensor {
   readonly data: TypedArray;
   readonly shape: readonly number[];
@@ -41,6 +50,20 @@ export class Tensor {
 
   get size(): number {
     return this.data.length;
+  }
+
+  /** How many in-place operations changed this tensor's storage (see `bumpVersion`). */
+  get version(): number {
+    return versions.get(this.data) ?? 0;
+  }
+
+  /**
+   * Record an in-place change of the values (fundl's in-place operations call it; call it after
+   * writing into `.data` yourself so that backward notices the change). Returns this tensor.
+   */
+  bumpVersion(): this {
+    versions.set(this.data, this.version + 1);
+    return this;
   }
   get ndim(): number {
     return this.shape.length;
@@ -184,6 +207,17 @@ function flatten(data: NestedArray, shape: number[], out: number[], dim: number,
  * A Float32Array/Float64Array is used as storage directly (no copy) when its dtype matches.
  */
 export function tensor(data: NestedArray | ArrayLike<number> | TypedArray, shape?: Shape, options: TensorOptions = {}): Tensor {
+  const isTyped = ArrayBuffer.isView(data) && !(data instanceof DataView) && !(data instanceof BigInt64Array) && !(data instanceof BigUint64Array);
+  const length = (data as { length?: unknown } | null)?.length;
+  const isArrayLike = typeof data === "object" && data !== null && typeof length === "number" && Number.isSafeInteger(length) && length >= 0;
+  if (typeof data !== "number" && !Array.isArray(data) && !isTyped && !isArrayLike) {
+    throw new TypeError(`tensor: data must be a number, an array (nested or flat) of numbers or a typed array, got ${describeValue(data)}`);
+  }
+  if (!isTyped && !Array.isArray(data) && isArrayLike) data = Array.from(data as ArrayLike<unknown>) as number[];
+  if (Array.isArray(data) && !data.some((d) => Array.isArray(d))) {
+    const bad = data.findIndex((d) => typeof d !== "number");
+    if (bad >= 0) throw new TypeError(`tensor: element ${bad} is ${describeValue(data[bad])}, not a number`);
+  }
   const dtype = checkDType(options.dtype ?? (data instanceof Float64Array ? "float64" : "float32"), "tensor");
   let values: TypedArray;
   let outShape: number[];
@@ -215,23 +249,36 @@ export function tensor(data: NestedArray | ArrayLike<number> | TypedArray, shape
   return new Tensor(values, outShape, options.requiresGrad ?? false);
 }
 
+/** A short description of a value for error messages: its type, and the value when it is short. */
+function describeValue(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 20 ? v.slice(0, 20) + "…" : v)}`;
+  if (typeof v === "object") return `an object (${(v as object).constructor?.name ?? "no prototype"})`;
+  return `${typeof v}${v === undefined ? "" : ` ${String(v)}`}`;
+}
+
 export interface CreateOptions extends TensorOptions {
   seed?: number;
 }
 
-export function full(shape: Shape, value: number, options: TensorOptions = {}): Tensor {
-  const s = checkShape(shape, "full");
-  const data = allocate(checkDType(options.dtype ?? "float32", "full"), sizeOf(s));
+/** A tensor of `shape` filled with `value`; `op` names the caller in errors. */
+function filled(op: string, shape: Shape, value: number, options: TensorOptions): Tensor {
+  const s = checkShape(shape, op);
+  const data = allocate(checkDType(options.dtype ?? "float32", op), sizeOf(s));
   if (value !== 0) data.fill(value);
   return new Tensor(data, s, options.requiresGrad ?? false);
 }
 
+export function full(shape: Shape, value: number, options: TensorOptions = {}): Tensor {
+  return filled("full", shape, value, options);
+}
+
 export function zeros(shape: Shape, options: TensorOptions = {}): Tensor {
-  return full(shape, 0, options);
+  return filled("zeros", shape, 0, options);
 }
 
 export function ones(shape: Shape, options: TensorOptions = {}): Tensor {
-  return full(shape, 1, options);
+  return filled("ones", shape, 1, options);
 }
 
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {

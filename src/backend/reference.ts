@@ -42,15 +42,17 @@ export function conv2dForwardReference(x: TypedArray, w: TypedArray, y: TypedArr
       for (let i = 0; i < ho; i++)
         for (let j = 0; j < wo; j++) {
           // y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] + bias[c]
+          // A padded position is the value 0 and is multiplied like any other (as PyTorch's CPU
+          // im2col + GEMM path does): an infinite weight on a padded tap gives 0·∞ = NaN, the same
+          // in every backend, rather than being skipped.
           let s = bias ? bias[c]! : 0;
           for (let cc = 0; cc < cin; cc++)
             for (let di = 0; di < kh; di++) {
               const r = sourceIndex(strideH * i + di - padH, h, padMode);
-              if (r < 0) continue;
               for (let dj = 0; dj < kw; dj++) {
                 const q = sourceIndex(strideW * j + dj - padW, wd, padMode);
-                if (q < 0) continue;
-                s += w[((c * cin + cc) * kh + di) * kw + dj]! * x[((b * cin + cc) * h + r) * wd + q]!;
+                const xv = r < 0 || q < 0 ? 0 : x[((b * cin + cc) * h + r) * wd + q]!;
+                s += w[((c * cin + cc) * kh + di) * kw + dj]! * xv;
               }
             }
           y[((b * cout + c) * ho + i) * wo + j] = s;
@@ -101,15 +103,15 @@ export function conv2dBackwardWeightReference(gy: TypedArray, x: TypedArray, gw:
       for (let di = 0; di < kh; di++)
         for (let dj = 0; dj < kw; dj++) {
           // W.grad[c,c',di,dj] += Σ_{b,i,j} y.grad[b,c,i,j] · x[b,c',s·i+di−p, s·j+dj−p]
+          // (a padded x is the value 0, multiplied like any other: an infinite y.grad there gives NaN, as in the forward)
           let s = 0;
           for (let b = 0; b < batch; b++)
             for (let i = 0; i < ho; i++) {
               const r = sourceIndex(strideH * i + di - padH, h, padMode);
-              if (r < 0) continue;
               for (let j = 0; j < wo; j++) {
                 const q = sourceIndex(strideW * j + dj - padW, wd, padMode);
-                if (q < 0) continue;
-                s += gy[((b * cout + c) * ho + i) * wo + j]! * x[((b * cin + cc) * h + r) * wd + q]!;
+                const xv = r < 0 || q < 0 ? 0 : x[((b * cin + cc) * h + r) * wd + q]!;
+                s += gy[((b * cout + c) * ho + i) * wo + j]! * xv;
               }
             }
           const wi = ((c * cin + cc) * kh + di) * kw + dj;

@@ -7,6 +7,8 @@
 import * as fl from "../index.js";
 import type { Checkpoint } from "../io/checkpoint.js";
 import type { MnistWidths } from "../models/mnist.js";
+import { DivergenceGuard } from "./divergence.js";
+import { validateEpochDone, validateMnistSettings, type MnistSettings } from "./mnist-settings.js";
 import { printJsonLine } from "./output.js";
 import { progressBar } from "./progress.js";
 import type { TrainOptions } from "./train.js";
@@ -34,7 +36,9 @@ export interface MnistRunOptions {
   /** Report per-epoch results (the CLI prints them). */
   onEpoch?: (r: EpochResult) => void;
   /** Called after every optimiser step (tests use it to inject a fault). */
-  afterStep?: (epoch: number, step: number, model: fl.nn.Module) => void;
+  afterStep?: (epoch: number, step: number, model: fl.nn.Module, optimizer: fl.optim.Adam) => void;
+  /** Called after backward, before the optimiser step (tests use it to inject a fault into gradients). */
+  afterBackward?: (epoch: number, step: number, model: fl.nn.Module) => void;
   /** Show a progress bar on stderr (default true; it is silent unless stderr is a terminal). */
   progress?: boolean;
 }
@@ -59,18 +63,7 @@ export interface MnistResult {
   optimizer: fl.optim.Adam;
 }
 
-interface Settings {
-  epochs: number;
-  batch: number;
-  lr: number;
-  seed: number;
-  widths: MnistWidths;
-  augment: number;
-  standardize: boolean;
-  dropout: number;
-  trainLimit: number | null;
-  testLimit: number | null;
-}
+type Settings = MnistSettings;
 
 interface MnistMeta {
   task: "mnist";
@@ -86,6 +79,21 @@ const now = (): number => performance.now() / 1000;
 
 /** Train (or resume) the MNIST CNN; returns the held-out accuracy and timings. */
 export async function trainMnist(options: MnistRunOptions = {}): Promise<MnistResult> {
+  // the save target is checked and locked before anything runs: a missing directory fails now, not
+  // after the first epoch, and a second trainer on the same path is refused instead of overwriting
+  let lock: fl.io.FileLock | null = null;
+  if (options.save) {
+    fl.io.checkWritableTarget(options.save, "train mnist --save");
+    lock = fl.io.lockFile(options.save, "fundl train mnist");
+  }
+  try {
+    return await trainMnistLocked(options);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function trainMnistLocked(options: MnistRunOptions): Promise<MnistResult> {
   let resumed: Checkpoint | null = null;
   let meta: MnistMeta | null = null;
   if (options.resume) {
@@ -95,10 +103,13 @@ export async function trainMnist(options: MnistRunOptions = {}): Promise<MnistRe
       throw new Error(`train mnist: ${options.resume} is a fundl checkpoint but not one written by \`fundl train mnist --save\``);
     }
   }
-  const settings = resolveSettings(options, meta?.settings ?? null, options.resume ?? "");
+  const split = await fl.data.mnistSplit();
+  const sizes = { train: split.train.length, test: split.test.length };
+  // a checkpoint's settings pass the same checks as a new run's options
+  if (meta) validateMnistSettings(meta.settings, `checkpoint ${options.resume}`, sizes);
+  const settings = validateMnistSettings(resolveSettings(options, meta?.settings ?? null, options.resume ?? ""), "the options", sizes);
   const { epochs, batch, lr, seed, widths } = settings;
 
-  const split = await fl.data.mnistSplit();
   const train = settings.trainLimit ? split.train.subset(range(settings.trainLimit)) : split.train;
   const test = settings.testLimit ? split.test.subset(range(settings.testLimit)) : split.test;
 
@@ -115,10 +126,20 @@ export async function trainMnist(options: MnistRunOptions = {}): Promise<MnistRe
     optimizer.loadStateDict(resumed.optimizer);
     scheduler.loadStateDict(meta.scheduler);
     loader.loadStateDict(meta.loader);
-    startEpoch = meta.epoch;
+    startEpoch = validateEpochDone(meta.epoch, epochs, `checkpoint ${options.resume}`);
     if (startEpoch >= epochs) throw new Error(`train mnist: ${options.resume} has already finished all ${epochs} epochs`);
   }
 
+  // what the save file holds when a run stops: the last epoch this run saved, or what was there before
+  let savedEpoch = 0;
+  const guard = new DivergenceGuard("train mnist", model.namedParameters(), optimizer, {
+    note: () => {
+      if (!options.save) return undefined;
+      if (savedEpoch > 0) return `${options.save} still holds epoch ${savedEpoch}, the last good one`;
+      if (options.resume === options.save) return `${options.save} still holds the checkpoint this run resumed from`;
+      return `${options.save} was not written`;
+    },
+  });
   let trainSeconds = 0;
   let imagesSeen = 0;
   for (let epoch = startEpoch; epoch < epochs; epoch++) {
@@ -138,14 +159,15 @@ export async function trainMnist(options: MnistRunOptions = {}): Promise<MnistRe
         const logits = model.forward(input) as fl.Tensor;
         const loss = fl.crossEntropy(logits, y);
         const lv = loss.item();
-        if (!Number.isFinite(lv)) {
-          throw new Error(`train mnist: the loss became ${lv} at epoch ${epoch + 1}, step ${step + 1}; stopped${options.save ? ` (${options.save} still holds the last good epoch)` : ""}`);
-        }
+        const at = `epoch ${epoch + 1}, step ${step + 1}`;
+        guard.checkLoss(lv, at);
         optimizer.zeroGrad();
         loss.backward();
+        options.afterBackward?.(epoch, step, model);
+        guard.checkGradients(at);
         optimizer.step();
         scheduler.step();
-        options.afterStep?.(epoch, step, model);
+        options.afterStep?.(epoch, step, model, optimizer);
         step++;
         lossSum += lv * y.length;
         correct += countCorrect(logits, y);
@@ -158,9 +180,8 @@ export async function trainMnist(options: MnistRunOptions = {}): Promise<MnistRe
     const seconds = now() - t0;
     trainSeconds += seconds;
     imagesSeen += seen;
-    for (const [name, p] of model.namedParameters()) {
-      if (!p.data.every(Number.isFinite)) throw new Error(`train mnist: parameter ${name} is not finite after epoch ${epoch + 1}, step ${step}; stopped without saving`);
-    }
+    // parameters and optimiser state (moments, step counts) stay finite, or nothing is saved
+    guard.checkParametersAndState(`the end of epoch ${epoch + 1} (step ${step})`);
     const testAccuracy = evaluate(model, test);
     const r: EpochResult = { epoch: epoch + 1, epochs, trainLoss: lossSum / Math.max(1, seen), trainAccuracy: correct / Math.max(1, seen), testAccuracy, seconds, imagesPerSecond: seen / seconds };
     history.push(r);
@@ -168,6 +189,7 @@ export async function trainMnist(options: MnistRunOptions = {}): Promise<MnistRe
     if (options.save) {
       const m: MnistMeta = { task: "mnist", epoch: epoch + 1, settings, loader: loader.stateDict(), scheduler: scheduler.stateDict(), history };
       fl.io.saveCheckpoint(options.save, { model: model.stateDict(), optimizer: optimizer.stateDict(), meta: m as unknown as Record<string, unknown> });
+      savedEpoch = epoch + 1;
     }
   }
   const last = history[history.length - 1];

@@ -31,6 +31,27 @@ export const tasks: Record<string, TrainTask> = {};
 tasks.adding = trainAdding;
 tasks.mnist = trainMnistCli;
 
+/**
+ * Flags that only some tasks read: task → its own flags (option names as commander stores them).
+ * A flag listed for one task is refused on every other task, so `train mnist --cell lstm` is an
+ * error instead of being silently ignored. Flags listed for no task are shared by all.
+ */
+export const taskOnlyFlags: Record<string, readonly (keyof TrainOptions | string)[]> = {
+  adding: ["cell", "length", "steps"],
+};
+
+/** Refuse flags that belong to other tasks than `task`, naming the flag and its task(s). */
+export function checkTaskFlags(task: string, options: object): void {
+  for (const [key, value] of Object.entries(options)) {
+    if (value === undefined) continue;
+    const owners = Object.entries(taskOnlyFlags).filter(([, flags]) => flags.includes(key)).map(([t]) => t);
+    if (owners.length > 0 && !owners.includes(task)) {
+      const flag = "--" + key.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase());
+      throw new Error(`train ${task}: ${flag} belongs to the ${owners.join(" and ")} task${owners.length > 1 ? "s" : ""}, not to ${task}; leave it out`);
+    }
+  }
+}
+
 export function registerTrain(program: Command): void {
   program
     .command("train")
@@ -59,6 +80,7 @@ export function registerTrain(program: Command): void {
         const known = Object.keys(tasks);
         throw new Error(`train: unknown task "${task}"${known.length ? `; known tasks: ${known.join(", ")}` : " (no tasks are installed)"}`);
       }
+      checkTaskFlags(task, options);
       await run(options);
     });
 }

@@ -7,7 +7,7 @@
  */
 import type { Tensor } from "../tensor.js";
 import type { OptimizerStateDict } from "../optim/optimizer.js";
-import { SafetensorsError, type Metadata, type SafetensorsContents } from "./safetensors.js";
+import { nullProtoRecord, SafetensorsError, type Metadata, type SafetensorsContents } from "./safetensors.js";
 
 export const CHECKPOINT_FORMAT = "fundl-checkpoint/1";
 const OPT_PREFIX = "optimizer.state.";
@@ -23,7 +23,7 @@ export interface Checkpoint {
 
 /** Lay a checkpoint out as safetensors tensors and metadata. */
 export function packCheckpoint(ck: Checkpoint): SafetensorsContents {
-  const tensors: Record<string, Tensor> = {};
+  const tensors = nullProtoRecord<Tensor>();
   for (const [k, t] of Object.entries(ck.model)) {
     if (k.startsWith("optimizer.")) throw new SafetensorsError(`packCheckpoint: model entry "${k}" clashes with the reserved "optimizer." prefix`);
     tensors[k] = t;
@@ -31,7 +31,8 @@ export function packCheckpoint(ck: Checkpoint): SafetensorsContents {
   const metadata: Metadata = { format: CHECKPOINT_FORMAT };
   if (ck.optimizer) {
     for (const [k, t] of Object.entries(ck.optimizer.state)) tensors[OPT_PREFIX + k] = t;
-    metadata.optimizer = JSON.stringify({ kind: ck.optimizer.kind, hyper: ck.optimizer.hyper });
+    const { kind, hyper, stateIndices } = ck.optimizer;
+    metadata.optimizer = JSON.stringify(stateIndices === undefined ? { kind, hyper } : { kind, hyper, stateIndices });
   }
   if (ck.meta) metadata.meta = JSON.stringify(ck.meta);
   return { tensors, metadata };
@@ -43,8 +44,8 @@ export function unpackCheckpoint(contents: SafetensorsContents, source = "<check
   if (metadata.format !== CHECKPOINT_FORMAT) {
     throw new SafetensorsError(`${source}: not a fundl checkpoint (metadata "format" is ${JSON.stringify(metadata.format)}, expected "${CHECKPOINT_FORMAT}"); use fl.io.load for plain safetensors files`);
   }
-  const model: Record<string, Tensor> = {};
-  const state: Record<string, Tensor> = {};
+  const model = nullProtoRecord<Tensor>();
+  const state = nullProtoRecord<Tensor>();
   for (const [k, t] of Object.entries(tensors)) {
     if (k.startsWith(OPT_PREFIX)) state[k.slice(OPT_PREFIX.length)] = t;
     else model[k] = t;
@@ -58,11 +59,17 @@ export function unpackCheckpoint(contents: SafetensorsContents, source = "<check
   };
   const ck: Checkpoint = { model };
   if (metadata.optimizer !== undefined) {
-    const o = parse("optimizer") as { kind?: unknown; hyper?: unknown };
+    const o = parse("optimizer") as { kind?: unknown; hyper?: unknown; stateIndices?: unknown };
     if (typeof o?.kind !== "string" || typeof o.hyper !== "object" || o.hyper === null) {
       throw new SafetensorsError(`${source}: metadata "optimizer" must be {"kind": string, "hyper": object}`);
     }
     ck.optimizer = { kind: o.kind, hyper: o.hyper as OptimizerStateDict["hyper"], state };
+    if (o.stateIndices !== undefined) {
+      if (!Array.isArray(o.stateIndices) || !o.stateIndices.every((i) => Number.isInteger(i) && i >= 0)) {
+        throw new SafetensorsError(`${source}: metadata "optimizer".stateIndices must be a list of parameter indices`);
+      }
+      ck.optimizer.stateIndices = o.stateIndices as number[];
+    }
   } else if (Object.keys(state).length) {
     throw new SafetensorsError(`${source}: optimizer state tensors without "optimizer" metadata`);
   }

@@ -10,17 +10,45 @@
  *
  * `deserialize` checks the whole header against the byte count before it builds any tensor, so a
  * damaged file is rejected as a whole with an error that names it and says what is wrong.
+ *
+ * Checksums. The format itself has none, so `serialize` adds one metadata entry, CHECKSUM_KEY:
+ *   {"header": crc32 of the header's meaning (every tensor's name, dtype, shape and offsets, and
+ *               every other metadata entry, in a canonical JSON form),
+ *    "tensors": {"<name>": crc32 of that tensor's bytes as stored, …}}
+ * `deserialize` verifies it when present (and takes it out of the metadata it returns); a file
+ * without it — any other writer's — loads as before, unverified.
+ *
+ * Maps built from a header are null-prototype objects, so a tensor or metadata key named
+ * "__proto__" is an ordinary key.
  */
 import { Tensor } from "../tensor.js";
 import type { DType } from "../dtype.js";
+import { crc32Hex } from "./crc32.js";
 
+/** String metadata of a safetensors file. */
 export type Metadata = Record<string, string>;
 
+/** The metadata key under which fundl stores the file's checksums (reserved: serialize refuses it as a user key). */
+export const CHECKSUM_KEY = "fundl.crc32";
+
+/** Options of `serialize`. */
+export interface SerializeOptions {
+  /** Store CRC-32 checksums of the header and of every tensor's bytes in the metadata (default true). */
+  checksum?: boolean;
+}
+
+/** An object without a prototype: any string, "__proto__" included, is an ordinary key. */
+export function nullProtoRecord<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/** What a safetensors file holds: tensors by name and string metadata (both null-prototype objects when read). */
 export interface SafetensorsContents {
   tensors: Record<string, Tensor>;
   metadata: Metadata;
 }
 
+/** A safetensors file (or byte array) that cannot be read or written as asked: damaged, truncated, failing its checksum, or unsupported. */
 export class SafetensorsError extends Error {
   override name = "SafetensorsError";
 }
@@ -33,14 +61,18 @@ const HEADER_LIMIT = 100_000_000; // the reference implementation's limit on the
 
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
-/** Encode tensors (float32/float64) and string metadata as a safetensors byte array. */
-export function serialize(tensors: Record<string, Tensor>, metadata: Metadata = {}): Uint8Array {
-  const header: Record<string, unknown> = {};
-  if (Object.keys(metadata).length > 0) {
-    for (const [k, v] of Object.entries(metadata)) {
-      if (typeof v !== "string") throw new SafetensorsError(`serialize: metadata "${k}" must be a string, got ${typeof v}`);
-    }
-    header.__metadata__ = metadata;
+/**
+ * Encode tensors (float32/float64) and string metadata as a safetensors byte array, with checksums
+ * of the header and of every tensor's bytes in the metadata (see CHECKSUM_KEY) unless
+ * `options.checksum` is false.
+ */
+export function serialize(tensors: Record<string, Tensor>, metadata: Metadata = {}, options: SerializeOptions = {}): Uint8Array {
+  const header = nullProtoRecord<unknown>();
+  const meta = nullProtoRecord<string>();
+  for (const [k, v] of Object.entries(metadata)) {
+    if (typeof v !== "string") throw new SafetensorsError(`serialize: metadata "${k}" must be a string, got ${typeof v}`);
+    if (k === CHECKSUM_KEY) throw new SafetensorsError(`serialize: metadata "${CHECKSUM_KEY}" is reserved for fundl's checksums`);
+    meta[k] = v;
   }
   // float64 tensors first, then float32 (stable within each), so every tensor starts aligned to its size
   const entries = Object.entries(tensors);
@@ -50,12 +82,22 @@ export function serialize(tensors: Record<string, Tensor>, metadata: Metadata = 
   }
   const ordered = [...entries.filter(([, t]) => t.dtype === "float64"), ...entries.filter(([, t]) => t.dtype === "float32")];
   let offset = 0;
+  const layout: Entry[] = [];
   for (const [name, t] of ordered) {
     const code = CODE[t.dtype];
     const end = offset + t.size * BYTES[code];
-    header[name] = { dtype: code, shape: [...t.shape], data_offsets: [offset, end] };
+    layout.push({ name, code, shape: [...t.shape], begin: offset, end });
     offset = end;
   }
+  const data = new Uint8Array(offset);
+  for (let i = 0; i < ordered.length; i++) writeValues(data, layout[i]!.begin, ordered[i]![1]);
+  if (options.checksum !== false) {
+    const sums = nullProtoRecord<string>();
+    for (const e of layout) sums[e.name] = crc32Hex(data.subarray(e.begin, e.end));
+    meta[CHECKSUM_KEY] = JSON.stringify({ header: crc32Hex(new TextEncoder().encode(canonicalHeader(layout, meta))), tensors: sums });
+  }
+  if (Object.keys(meta).length > 0) header.__metadata__ = meta;
+  for (const e of layout) header[e.name] = { dtype: e.code, shape: e.shape, data_offsets: [e.begin, e.end] };
   let json = JSON.stringify(header);
   const encoder = new TextEncoder();
   let headerBytes = encoder.encode(json);
@@ -69,13 +111,49 @@ export function serialize(tensors: Record<string, Tensor>, metadata: Metadata = 
   view.setUint32(0, headerBytes.length, true);
   view.setUint32(4, 0, true);
   out.set(headerBytes, 8);
-  let at = 8 + headerBytes.length;
-  for (const [, t] of ordered) {
-    at += writeValues(out, at, t);
-  }
+  out.set(data, 8 + headerBytes.length);
   return out;
 }
 
+/**
+ * The header's meaning in one canonical string (what the header checksum covers): tensors sorted
+ * by name with dtype, shape and offsets, then the metadata entries sorted by key, without the
+ * checksum entry itself.
+ */
+function canonicalHeader(entries: readonly Entry[], metadata: Metadata): string {
+  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  const tensors = [...entries].sort((a, b) => byName(a.name, b.name)).map((e) => [e.name, e.code, e.shape, e.begin, e.end]);
+  const meta = Object.keys(metadata).filter((k) => k !== CHECKSUM_KEY).sort(byName).map((k) => [k, metadata[k]]);
+  return JSON.stringify([tensors, meta]);
+}
+
+/** Check the checksums stored under CHECKSUM_KEY against the header and the data section. */
+function verifyChecksums(stored: string, entries: readonly Entry[], metadata: Metadata, data: Uint8Array, fail: (problem: string) => never): void {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(stored);
+  } catch {
+    fail(`metadata "${CHECKSUM_KEY}" is not valid JSON (the checksum entry is damaged)`);
+  }
+  const { header, tensors } = (parsed ?? {}) as { header?: unknown; tensors?: unknown };
+  if (typeof header !== "string" || typeof tensors !== "object" || tensors === null || Array.isArray(tensors)) {
+    fail(`metadata "${CHECKSUM_KEY}" must be {"header": crc32, "tensors": {name: crc32}} (the checksum entry is damaged)`);
+  }
+  const headerSum = crc32Hex(new TextEncoder().encode(canonicalHeader(entries, metadata)));
+  if (headerSum !== header) {
+    fail(`the header (tensor names, dtypes, shapes, offsets or metadata) does not match its checksum: crc32 ${headerSum}, stored ${String(header)}`);
+  }
+  const sums = new Map(Object.entries(tensors as Record<string, unknown>));
+  for (const e of entries) {
+    if (!sums.has(e.name)) fail(`tensor "${e.name}" has no checksum in "${CHECKSUM_KEY}"`);
+    const got = crc32Hex(data.subarray(e.begin, e.end));
+    if (got !== sums.get(e.name)) fail(`tensor "${e.name}": its bytes do not match the checksum stored when it was saved (crc32 ${got}, stored ${String(sums.get(e.name))}); the file is corrupted`);
+    sums.delete(e.name);
+  }
+  if (sums.size > 0) fail(`"${CHECKSUM_KEY}" lists tensors the file does not hold: ${[...sums.keys()].map((k) => JSON.stringify(k)).join(", ")}`);
+}
+
+/** Copy t's values into out at byte `at`, little-endian. */
 function writeValues(out: Uint8Array, at: number, t: Tensor): number {
   const d = t.data;
   if (littleEndian) {
@@ -101,7 +179,8 @@ interface Entry {
 /**
  * Decode a safetensors byte array. `source` names it in errors (a file name; "<bytes>" by default).
  * Throws SafetensorsError for a truncated or damaged file, a header that disagrees with the data,
- * an unknown or unsupported dtype, or trailing bytes; returns nothing partial.
+ * an unknown or unsupported dtype, trailing bytes, or checksums (when the file carries them) that
+ * do not match; returns nothing partial. The returned maps have no prototype.
  */
 export function deserialize(bytes: Uint8Array, source = "<bytes>"): SafetensorsContents {
   const fail = (problem: string): never => {
@@ -129,7 +208,7 @@ export function deserialize(bytes: Uint8Array, source = "<bytes>"): SafetensorsC
   if (typeof header !== "object" || header === null || Array.isArray(header)) return fail(`the header is not a JSON object`);
 
   const dataLength = bytes.length - 8 - n;
-  const metadata: Metadata = {};
+  const metadata = nullProtoRecord<string>();
   const entries: Entry[] = [];
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === "__metadata__") {
@@ -171,8 +250,13 @@ export function deserialize(bytes: Uint8Array, source = "<bytes>"): SafetensorsC
   }
   if (at < dataLength) fail(`${dataLength - at} bytes of trailing data after the last tensor`);
 
-  const tensors: Record<string, Tensor> = {};
   const base = 8 + n;
+  const stored = metadata[CHECKSUM_KEY];
+  if (stored !== undefined) {
+    verifyChecksums(stored, entries, metadata, bytes.subarray(base), fail);
+    delete metadata[CHECKSUM_KEY];
+  }
+  const tensors = nullProtoRecord<Tensor>();
   for (const e of entries) tensors[e.name] = readValues(bytes, base + e.begin, e);
   return { tensors, metadata };
 }

@@ -25,19 +25,19 @@ export function fans(t: Tensor): { fanIn: number; fanOut: number } {
 export function uniform_(t: Tensor, a = 0, b = 1, o: InitOptions = {}): Tensor {
   const g = gen(o);
   for (let i = 0; i < t.size; i++) t.data[i] = a + (b - a) * g.random();
-  return t;
+  return t.bumpVersion();
 }
 
 /** Fill with N(mean, std²). */
 export function normal_(t: Tensor, mean = 0, std = 1, o: InitOptions = {}): Tensor {
   const g = gen(o);
   for (let i = 0; i < t.size; i++) t.data[i] = mean + std * g.normal();
-  return t;
+  return t.bumpVersion();
 }
 
 export function constant_(t: Tensor, value: number): Tensor {
   t.data.fill(value);
-  return t;
+  return t.bumpVersion();
 }
 
 export function zeros_(t: Tensor): Tensor {

@@ -143,6 +143,7 @@ export abstract class Module {
       const d = t.data;
       const s = src.data;
       for (let i = 0; i < d.length; i++) d[i] = s[i]!;
+      t.bumpVersion();
     }
     return { missing, unexpected };
   }

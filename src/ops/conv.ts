@@ -12,7 +12,7 @@ import type { Conv2dArgs } from "../backend/kernels.js";
 import { conv2dBackwardBiasReference } from "../backend/reference.js";
 import { uninitialized } from "../dtype.js";
 import { countWork } from "../profile.js";
-import { fmt, ShapeError } from "../shape.js";
+import { checkElementCount, fmt, ShapeError } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { checkTensor, sameDType } from "./util.js";
 
@@ -89,6 +89,9 @@ export function conv2dGeometry(x: Tensor, w: Tensor, options: Conv2dOptions = {}
   }
   const ho = outSize(op, "height", h, kh, strideH, totalH, x.shape, w.shape);
   const wo = outSize(op, "width", wd, kw, strideW, totalW, x.shape, w.shape);
+  const why = `(input ${fmt(x.shape)}, weight ${fmt(w.shape)}, padding [${padH}, ${padW}], stride [${strideH}, ${strideW}])`;
+  checkElementCount(op, `the output ${why}`, [batch, cout, ho, wo]);
+  checkElementCount(op, `the unfolded input (im2col columns) ${why}`, [cin * kh * kw, ho, wo]);
   return { batch, cin, h, w: wd, cout, kh, kw, ho, wo, strideH, strideW, padH, padW, padMode };
 }
 

@@ -19,7 +19,7 @@ function broadcastMap(a: Tensor, b: Tensor, shape: Shape, f: (x: number, y: numb
   const out = empty(a.dtype, n);
   const ad = a.data;
   const bd = b.data;
-  if (sameShape(a.shape, b.shape)) {
+  if (sameShape(a.shape, b.shape) && a.size === n) {
     for (let i = 0; i < n; i++) out[i] = f(ad[i]!, bd[i]!);
     return out;
   }
@@ -102,14 +102,18 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
   );
 }
 
-/** z[i] = a[i]^b[i]  —  a.grad += z.grad·b·a^(b−1); b.grad += z.grad·z·ln a */
+/**
+ * z[i] = a[i]^b[i]  —  a.grad += z.grad·b·a^(b−1), taken as 0 where b = 0 (d/da a⁰ = 0, also at
+ * a = 0 where b·a^(b−1) would be 0·∞); b.grad += z.grad·z·ln a, taken as 0 where a = 0 and b ≥ 0
+ * (z = 0 there, 0·ln 0 would be NaN). Both as PyTorch's pow backward.
+ */
 export function pow(a: TensorLike, b: TensorLike): Tensor {
   return binary(
     "pow",
     {
       f: (x, y) => Math.pow(x, y),
-      da: (g, aa, bb) => mul(g, mul(bb, pow(aa, sub(bb, 1)))),
-      db: (g, aa, _b, out) => mul(g, mul(out, log(aa))),
+      da: (g, aa, bb) => mul(g, where(eq(bb, 0), 0, mul(bb, pow(aa, sub(bb, 1))))),
+      db: (g, aa, bb, out) => mul(g, where(mul(eq(aa, 0), ge(bb, 0)), 0, mul(out, log(aa)))),
       multiplies: 1,
       adds: 0,
     },
@@ -118,12 +122,12 @@ export function pow(a: TensorLike, b: TensorLike): Tensor {
   );
 }
 
-/** z[i] = max(a[i], b[i]); the gradient goes to a where a ≥ b, else to b. */
+/** z[i] = max(a[i], b[i]), NaN when either is NaN (as PyTorch); the gradient goes to a where a ≥ b, else to b. */
 export function maximum(a: TensorLike, b: TensorLike): Tensor {
   return binary(
     "maximum",
     {
-      f: (x, y) => (x >= y ? x : y),
+      f: (x, y) => (x !== x ? x : x >= y ? x : y),
       da: (g, aa, bb) => mul(g, ge(aa, bb)),
       db: (g, aa, bb) => mul(g, sub(1, ge(aa, bb))),
       multiplies: 0,
@@ -134,7 +138,7 @@ export function maximum(a: TensorLike, b: TensorLike): Tensor {
   );
 }
 
-/** z[i] = min(a[i], b[i]); the gradient goes to a where a ≤ b, else to b. */
+/** z[i] = min(a[i], b[i]), NaN when either is NaN (as PyTorch); the gradient goes to a where a ≤ b, else to b. */
 export function minimum(a: TensorLike, b: TensorLike): Tensor {
   return neg(maximum(neg(asTensor(a, b instanceof Tensor ? b : undefined)), neg(asTensor(b, a instanceof Tensor ? a : undefined))));
 }
@@ -247,8 +251,11 @@ export const softplus = (x: Tensor): Tensor =>
     x,
   );
 
-/** clamp(x, lo, hi); the gradient passes where lo ≤ x ≤ hi. */
+/** clamp(x, lo, hi); the gradient passes where lo ≤ x ≤ hi. A NaN or non-number bound is refused. */
 export function clamp(x: Tensor, min?: number, max?: number): Tensor {
+  for (const [name, v] of [["min", min], ["max", max]] as const) {
+    if (v !== undefined && (typeof v !== "number" || Number.isNaN(v))) throw new RangeError(`clamp: ${name} must be a number (not NaN), got ${typeof v === "number" ? "NaN" : JSON.stringify(v) ?? typeof v}`);
+  }
   const lo = min ?? -Infinity;
   const hi = max ?? Infinity;
   if (lo > hi) throw new RangeError(`clamp: min (${lo}) exceeds max (${hi})`);

@@ -7,7 +7,7 @@
  */
 import { gradBuffer, gradTarget, runOp } from "../autograd.js";
 import { kernels } from "../backend/index.js";
-import { broadcastShapes, fmt, ShapeError, sizeOf } from "../shape.js";
+import { broadcastShapes, checkElementCount, fmt, ShapeError, sizeOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { checkTensor, empty, sameDType } from "./util.js";
 import { expand, reshape } from "./view.js";
@@ -28,6 +28,7 @@ export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
     throw new ShapeError(`matmul: shapes ${fmt(aIn.shape)} and ${fmt(bIn.shape)} do not chain: inner dimension k is ${k} vs ${k2}`);
   }
   const batchShape = broadcastShapes("matmul (batch dims)", a.shape.slice(0, -2), b.shape.slice(0, -2));
+  checkElementCount("matmul", `the result of ${fmt(aIn.shape)} @ ${fmt(bIn.shape)}`, [...batchShape, m, n]);
   const batch = sizeOf(batchShape);
   const aFull = sizeOf(a.shape.slice(0, -2)) === batch ? a : expand(a, [...batchShape, m, k]);
   const bShared = sizeOf(b.shape.slice(0, -2)) === 1; // one B for the whole batch
@@ -81,7 +82,8 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
   if (b && (b.ndim !== 1 || b.shape[0] !== outF)) throw new ShapeError(`linear: bias ${fmt(b.shape)} does not match out_features ${outF}`);
   const inputs = b ? [x, w, b] : [x, w];
   sameDType("linear", ...inputs);
-  const rows = x.size / inF;
+  // rows = Π of x's leading dims (not x.size / inF, which is 0/0 when inF = 0)
+  const rows = sizeOf(x.shape.slice(0, -1));
   const outShape = [...x.shape.slice(0, -1), outF];
   return runOp("linear", inputs, () => {
     const y = empty(x.dtype, rows * outF);

@@ -142,13 +142,14 @@ export function logSumExp(x: Tensor, dims?: Dims, keepDims = false): Tensor {
     const xd = x.data;
     const m = empty(x.dtype, r.outSize).fill(-Infinity);
     for (let i = 0; i < xd.length; i++) if (xd[i]! > m[r.map[i]!]!) m[r.map[i]!] = xd[i]!;
+    // shift by the max, or by 0 when the max is ±Inf (as PyTorch): Σ e^{x} is then +Inf or 0 and
+    // ln of it gives +Inf or −Inf, where x − max would give ∞ − ∞ = NaN
+    for (let o = 0; o < m.length; o++) if (Math.abs(m[o]!) === Infinity) m[o] = 0;
     const s = empty(x.dtype, r.outSize);
-    for (let i = 0; i < xd.length; i++) {
-      const mo = m[r.map[i]!]!;
-      s[r.map[i]!] += mo === -Infinity ? 0 : Math.exp(xd[i]! - mo);
-    }
+    for (let i = 0; i < xd.length; i++) s[r.map[i]!] += Math.exp(xd[i]! - m[r.map[i]!]!);
+    // y[o] = shift[o] + ln Σ_{i→o} e^{x[i] − shift[o]}
     const out = empty(x.dtype, r.outSize);
-    for (let o = 0; o < out.length; o++) out[o] = m[o] === -Infinity ? -Infinity : m[o]! + Math.log(s[o]!);
+    for (let o = 0; o < out.length; o++) out[o] = m[o]! + Math.log(s[o]!);
     return {
       out: new Tensor(out, r.outShape),
       adds: 2 * x.size,

@@ -24,6 +24,8 @@ function logSoftmaxData(x: Tensor, outer: number, size: number, inner: number): 
       const base = o * size * inner + i;
       let m = -Infinity;
       for (let k = 0; k < size; k++) m = Math.max(m, xd[base + k * inner]!);
+      // an infinite max shifts by 0 instead (as PyTorch's logsumexp): ln Σ e^{x} is then ±Inf, not NaN
+      if (Math.abs(m) === Infinity) m = 0;
       let s = 0;
       for (let k = 0; k < size; k++) s += Math.exp(xd[base + k * inner]! - m);
       const lse = m + Math.log(s);

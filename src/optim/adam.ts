@@ -21,6 +21,7 @@ export class Adam extends Optimizer {
   protected readonly decoupled: boolean = false;
 
   constructor(params: Iterable<Tensor>, options: AdamOptions = {}, defaultWeightDecay = 0) {
+    if (typeof options !== "object" || options === null) throw new OptimizerError(`${new.target.name}: options must be an object (or left out), got ${options === null ? "null" : typeof options}`);
     super(params, options.lr ?? 1e-3);
     [this.beta1, this.beta2] = options.betas ?? [0.9, 0.999];
     this.eps = options.eps ?? 1e-8;

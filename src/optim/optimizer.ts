@@ -18,6 +18,13 @@ export interface OptimizerStateDict {
   kind: string;
   hyper: HyperParams;
   state: Record<string, Tensor>;
+  /**
+   * The indices of the parameters that have state (written by `stateDict()`): loading checks that
+   * each of them has every state tensor and no other parameter has any, so a state dict that lost
+   * tensors is refused. Hand-built dicts may leave it out; then each parameter's state must still
+   * be all there or all absent.
+   */
+  stateIndices?: number[];
 }
 
 export class OptimizerError extends Error {
@@ -26,8 +33,7 @@ export class OptimizerError extends Error {
 
 export abstract class Optimizer {
   readonly params: readonly Tensor[];
-  /** Learning rate; schedules and user code may set it between steps. */
-  lr: number;
+  private lrValue = 0;
   /** Per-parameter state tensors, by parameter index then name. */
   protected readonly state: Map<number, Map<string, Tensor>> = new Map();
 
@@ -46,6 +52,15 @@ export abstract class Optimizer {
     this.lr = lr;
   }
 
+  /** Learning rate; schedules and user code may set it between steps (a finite number ≥ 0: NaN or Inf is refused). */
+  get lr(): number {
+    return this.lrValue;
+  }
+  set lr(v: number) {
+    checkNonNegative(this.constructor.name, "lr", v);
+    this.lrValue = v;
+  }
+
   /** Apply one update to every parameter that has a gradient (parameters with `grad === null` are skipped). */
   step(): void {
     this.params.forEach((p, i) => {
@@ -54,6 +69,7 @@ export abstract class Optimizer {
         throw new OptimizerError(`${this.constructor.name}.step: parameter ${i} has shape ${fmt(p.shape)} but its grad has shape ${fmt(p.grad.shape)}`);
       }
       this.update(i, p, p.grad.data);
+      p.bumpVersion(); // an in-place change: a graph recorded before this step can no longer run backward through p
     });
   }
 
@@ -96,7 +112,8 @@ export abstract class Optimizer {
     for (const [i, m] of [...this.state.entries()].sort((a, b) => a[0] - b[0])) {
       for (const [n, t] of m) state[`${i}.${n}`] = t.clone();
     }
-    return { kind: this.constructor.name, hyper: structuredClone(this.hyper()), state };
+    const stateIndices = [...this.state.entries()].filter(([, m]) => m.size > 0).map(([i]) => i).sort((a, b) => a - b);
+    return { kind: this.constructor.name, hyper: structuredClone(this.hyper()), state, stateIndices };
   }
 
   /**
@@ -135,20 +152,59 @@ export abstract class Optimizer {
       const copy = name === "step" ? new Tensor(Float64Array.from(t.data), []) : new Tensor(p.dtype === "float64" ? Float64Array.from(t.data) : Float32Array.from(t.data), p.shape);
       next.get(i)!.set(name, copy);
     }
+    // missing state is as wrong as unexpected state: a restarted moment or step count breaks an exact resume
+    const expected = sd.stateIndices;
+    if (expected !== undefined) {
+      if (!Array.isArray(expected) || !expected.every((i) => Number.isInteger(i) && i >= 0 && i < this.params.length)) {
+        problems.push(`stateIndices must list parameter indices below ${this.params.length}, got ${JSON.stringify(expected)}`);
+      } else {
+        for (const i of expected) if (!next.has(i)) problems.push(`parameter ${i}: its state (${names.map((n) => `${i}.${n}`).join(", ")}) is missing`);
+        for (const i of next.keys()) if (!expected.includes(i)) problems.push(`parameter ${i} has state but stateIndices does not list it`);
+      }
+    }
+    for (const [i, m] of next) {
+      const missing = this.requiredStateNames().filter((n) => !m.has(n));
+      if (missing.length) problems.push(`parameter ${i}: ${missing.map((n) => `${i}.${n}`).join(", ")} missing (${kind} keeps ${this.requiredStateNames().join(", ")} together)`);
+    }
     if (problems.length) throw new OptimizerError(`${kind}.loadStateDict: ${problems.join("; ")}`);
     this.setHyper(sd.hyper);
     this.state.clear();
     for (const [i, m] of next) this.state.set(i, m);
   }
 
+  /**
+   * The first state value that is NaN or ±Inf, as `{ key: "<index>.<name>", index, value }`, or
+   * null when all are finite (divergence guards call it; it copies nothing).
+   */
+  firstNonFiniteState(): { key: string; index: number; value: number } | null {
+    for (const [i, m] of this.state) {
+      for (const [name, t] of m) {
+        const d = t.data;
+        // a sum of finite float32/float64 values stays finite in float64; only then scan for the culprit
+        let sum = 0;
+        for (let k = 0; k < d.length; k++) sum += d[k]!;
+        if (Number.isFinite(sum)) continue;
+        for (let k = 0; k < d.length; k++) if (!Number.isFinite(d[k]!)) return { key: `${i}.${name}`, index: k, value: d[k]! };
+      }
+    }
+    return null;
+  }
+
   /** Names of the per-parameter state this optimiser keeps. */
   protected abstract stateNames(): string[];
+
+  /** The state names a parameter with any state must have all of (by default every one of stateNames()). */
+  protected requiredStateNames(): string[] {
+    return this.stateNames();
+  }
 }
 
+/** Refuse, naming the optimiser and the setting, anything but a finite number ≥ 0. */
 export function checkNonNegative(kind: string, name: string, v: unknown): asserts v is number {
   if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new OptimizerError(`${kind}: ${name} must be a finite number ≥ 0, got ${String(v)}`);
 }
 
+/** A number from saved hyperparameters, or an error naming it. */
 export function readNumber(kind: string, h: HyperParams, name: string): number {
   const v = h[name];
   if (typeof v !== "number") throw new OptimizerError(`${kind}.loadStateDict: hyperparameter "${name}" is missing or not a number`);

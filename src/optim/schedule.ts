@@ -66,6 +66,7 @@ export class StepLR extends LRScheduler {
     if (!Number.isInteger(options.stepSize) || options.stepSize < 1) throw new OptimizerError(`StepLR: stepSize must be a positive integer, got ${options.stepSize}`);
     this.stepSize = options.stepSize;
     this.gamma = options.gamma ?? 0.1;
+    if (!Number.isFinite(this.gamma) || this.gamma < 0) throw new OptimizerError(`StepLR: gamma must be a finite number ≥ 0, got ${this.gamma}`);
   }
 
   lrAt(t: number): number {
@@ -90,6 +91,8 @@ export class CosineAnnealingLR extends LRScheduler {
     if (!(options.tMax > 0)) throw new OptimizerError(`CosineAnnealingLR: tMax must be > 0, got ${options.tMax}`);
     this.tMax = options.tMax;
     this.etaMin = options.etaMin ?? 0;
+    if (!Number.isFinite(this.tMax)) throw new OptimizerError(`CosineAnnealingLR: tMax must be finite, got ${this.tMax}`);
+    if (!Number.isFinite(this.etaMin) || this.etaMin < 0) throw new OptimizerError(`CosineAnnealingLR: etaMin must be a finite number ≥ 0, got ${this.etaMin}`);
   }
 
   lrAt(t: number): number {

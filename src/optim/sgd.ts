@@ -21,7 +21,7 @@ export class SGD extends Optimizer {
   nesterov: boolean;
 
   constructor(params: Iterable<Tensor>, options: SGDOptions) {
-    super(params, options.lr);
+    super(params, sgdLr(options));
     this.momentum = options.momentum ?? 0;
     this.dampening = options.dampening ?? 0;
     this.weightDecay = options.weightDecay ?? 0;
@@ -86,4 +86,13 @@ export class SGD extends Optimizer {
   protected stateNames(): string[] {
     return ["momentum_buffer"];
   }
+}
+
+/** SGD has no default learning rate: options { lr } are required. */
+function sgdLr(options: SGDOptions | undefined): number {
+  if (typeof options !== "object" || options === null) {
+    throw new OptimizerError(`SGD: options must be an object with a learning rate, e.g. new SGD(params, { lr: 0.1 }) (SGD has no default lr); got ${options === null ? "null" : typeof options}`);
+  }
+  if (options.lr === undefined) throw new OptimizerError(`SGD: options.lr is required (SGD has no default learning rate)`);
+  return options.lr;
 }

@@ -50,7 +50,7 @@ describe("atomic save", () => {
   });
 
   it("a failed write to a missing directory throws and creates nothing", () => {
-    expect(() => fl.io.save(join(dir, "no", "such", "x.safetensors"), { w: fl.tensor([1]) })).toThrow(/ENOENT/);
+    expect(() => fl.io.save(join(dir, "no", "such", "x.safetensors"), { w: fl.tensor([1]) })).toThrow(/cannot write .*x\.safetensors: the directory .*such does not exist/);
     expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -53,7 +53,7 @@ describe("serialize / deserialize", () => {
     expect(text.trimEnd().length).toBeLessThanOrEqual(n);
     expect(/^ *$/.test(text.slice(text.trimEnd().length))).toBe(true);
     const header = JSON.parse(text);
-    expect(header.__metadata__).toEqual({ k: "v" });
+    expect(header.__metadata__).toEqual({ k: "v", [fl.io.CHECKSUM_KEY]: expect.any(String) });
     // float64 first so every tensor is aligned to its element size
     expect(header.b).toEqual({ dtype: "F64", shape: [1], data_offsets: [0, 8] });
     expect(header.a).toEqual({ dtype: "F32", shape: [3], data_offsets: [8, 20] });
