@@ -4,7 +4,7 @@
  * mass in 28×28), and the reverse (a 28×28 image drawn as strokes, for held-out samples).
  */
 export const CANVAS_SIZE = 280;
-export const STROKE_WIDTH = 20;
+export const STROKE_WIDTH = 18;
 
 /** Wire pointer and keyboard drawing to `canvas`; `onDone` runs after every stroke. */
 export function attachDrawing(canvas: HTMLCanvasElement, onDone: () => void, onClear: () => void): void {
@@ -58,7 +58,7 @@ export function clearCanvas(canvas: HTMLCanvasElement): void {
 }
 
 /** Horizontal strokes (canvas coordinates) covering the pixels of a 28×28 image above `threshold`. */
-export function imageToStrokes(pixels: ArrayLike<number>, threshold = 0.35): [number, number, number, number][] {
+export function imageToStrokes(pixels: ArrayLike<number>, threshold = 0.5): [number, number, number, number][] {
   const s = CANVAS_SIZE / 28;
   const strokes: [number, number, number, number][] = [];
   for (let r = 0; r < 28; r++) {

@@ -20,13 +20,14 @@ const num = (id: string) => Number($<HTMLInputElement>(id).value);
 
 const worker = new Worker(new URL("./train-worker.ts", import.meta.url), { type: "module" });
 type Msg = { type: string; [k: string]: unknown };
-const waiting = new Map<string, { resolve: (m: Msg) => void; reject: (e: Error) => void }>();
-/** Send a message and wait for the reply of type `reply` (or an error during `type`). */
-function ask(m: Msg, reply: string, transfer: Transferable[] = []): Promise<Msg> {
+const waiting = new Map<number, { resolve: (m: Msg) => void; reject: (e: Error) => void }>();
+let nextId = 1;
+/** Send a request and wait for the worker's reply to it (replies carry the request's id). */
+function ask(m: Msg, transfer: Transferable[] = []): Promise<Msg> {
+  const id = nextId++;
   return new Promise((resolve, reject) => {
-    waiting.set(reply, { resolve, reject });
-    waiting.set(`error:${m.type}`, { resolve, reject });
-    worker.postMessage(m, transfer);
+    waiting.set(id, { resolve, reject });
+    worker.postMessage({ ...m, id }, transfer);
   });
 }
 
@@ -83,7 +84,7 @@ async function predictCanvas(): Promise<Float32Array | null> {
     $("prediction").textContent = "train or load a model first";
     return null;
   }
-  const r = await ask({ type: "predict", pixels: img }, "probs");
+  const r = await ask({ type: "predict", pixels: img });
   const probs = r.probs as Float32Array;
   showProbs(probs);
   return probs;
@@ -112,16 +113,16 @@ worker.onmessage = (e: MessageEvent<Msg>) => {
   } else if (m.type === "filters") {
     drawFilters(m.data as Float32Array, m.count as number);
   }
-  const w = waiting.get(m.type === "error" ? `error:${m.during as string}` : m.type);
+  const w = typeof m.id === "number" ? waiting.get(m.id) : undefined;
   if (w) {
-    waiting.delete(m.type);
+    waiting.delete(m.id as number);
     if (m.type === "error") w.reject(new Error(m.message as string));
     else w.resolve(m);
   } else if (m.type === "error") showError(status, `Error (${m.during as string}): ${m.message as string}`);
 };
 
 const threads = Math.min(num("threads"), navigator.hardwareConcurrency || 1);
-const ready = ask({ type: "init", asset: new URL("./data/mnist.bin.gz", location.href).href, threads }, "ready").then((m) => {
+const ready = ask({ type: "init", asset: new URL("./data/mnist.bin.gz", location.href).href, threads }).then((m) => {
   const info = m.info as { backend: string; threads: number; wasm: { relaxedSimd: boolean } };
   status.textContent = `Ready: ${(m.testCount as number).toLocaleString("en")} held-out digits; backend ${info.backend}, ${info.threads} thread${info.threads === 1 ? "" : "s"}${crossOriginIsolated ? "" : " (this page is not cross-origin isolated, so one thread)"}.`;
   trainBtn.disabled = false;
@@ -140,7 +141,7 @@ async function train(settings: Partial<TrainSettings>, maxSteps?: number): Promi
   saveBtn.disabled = true;
   modelReady = true;
   try {
-    const done = await ask({ type: "train", settings, maxSteps }, "done");
+    const done = await ask({ type: "train", settings, maxSteps });
     status.textContent = `${done.stopped ? "Stopped" : "Finished"} after ${lossPoints.length} steps (${stepsPerEpoch} per epoch). ${status.textContent ?? ""}`;
     return done.losses as number[];
   } catch (err) {
@@ -161,14 +162,14 @@ form.addEventListener("submit", (e) => {
 stopBtn.addEventListener("click", () => worker.postMessage({ type: "stop" }));
 
 async function saveBytes(): Promise<Uint8Array> {
-  return (await ask({ type: "save" }, "saved")).bytes as Uint8Array;
+  return (await ask({ type: "save" })).bytes as Uint8Array;
 }
 saveBtn.addEventListener("click", () => {
   saveBytes().then((b) => download("fundl-mnist.safetensors", b as BlobPart), (err: Error) => showError($("model-status"), err.message));
 });
 
 async function loadBytes(bytes: Uint8Array, name = "model file"): Promise<unknown> {
-  const m = await ask({ type: "load", bytes, name }, "loaded");
+  const m = await ask({ type: "load", bytes, name });
   modelReady = true;
   const meta = m.meta as { epoch?: number; history?: { testAccuracy: number }[] } | null;
   const acc = meta?.history?.at(-1)?.testAccuracy;
@@ -192,7 +193,7 @@ $("clear").addEventListener("click", () => {
 });
 let sampleIndex = 0;
 $("sample").addEventListener("click", () => {
-  void ask({ type: "sample", index: sampleIndex++ }, "sample").then((m) => {
+  void ask({ type: "sample", index: sampleIndex++ }).then((m) => {
     clearCanvas(canvas);
     drawStrokes(canvas, imageToStrokes(m.pixels as Float32Array));
     return predictCanvas();
@@ -208,6 +209,7 @@ declare global {
       saveBytes: typeof saveBytes;
       loadBytes: typeof loadBytes;
       predictCanvas: typeof predictCanvas;
+      predict: (pixels: Float32Array) => Promise<Float32Array>;
       sample: (index: number) => Promise<{ pixels: Float32Array; label: number }>;
     };
   }
@@ -218,8 +220,9 @@ window.fundlTrain = {
   saveBytes,
   loadBytes,
   predictCanvas,
+  predict: async (pixels) => (await ask({ type: "predict", pixels })).probs as Float32Array,
   sample: async (index) => {
-    const m = await ask({ type: "sample", index }, "sample");
+    const m = await ask({ type: "sample", index });
     return { pixels: m.pixels as Float32Array, label: m.label as number };
   },
 };

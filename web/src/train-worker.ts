@@ -3,6 +3,7 @@
  * (train-loop.ts) and answers predictions, saves and loads between steps.
  * In:  {type:"init", asset, threads} · {type:"train", settings, maxSteps?} · {type:"stop"} ·
  *      {type:"predict", pixels} · {type:"save"} · {type:"load", bytes} · {type:"sample", index}
+ * Every reply carries the request's `id`.
  * Out: {type:"ready", info, testCount} · {type:"step", report} · {type:"epoch", report} ·
  *      {type:"filters", data, count} · {type:"done", losses, stopped} · {type:"probs", probs} ·
  *      {type:"saved", bytes} · {type:"loaded", meta} · {type:"sample", pixels, label} · {type:"error", message, during}
@@ -24,12 +25,14 @@ function postFilters(m: fl.nn.Sequential): void {
 }
 
 async function handle(m: { type: string; [k: string]: unknown }): Promise<void> {
+  // replies carry the request's id, so the page matches each answer to its question
+  const reply = (r: Record<string, unknown>) => postMessage({ ...r, id: m.id });
   switch (m.type) {
     case "init": {
       const info = await startFundl(m.threads as number);
       digits = await fetchMnistAsset(new URL(m.asset as string, location.href));
       split = splitDigits(digits);
-      postMessage({ type: "ready", info, testCount: split.test.length });
+      reply({ type: "ready", info, testCount: split.test.length });
       return;
     }
     case "train": {
@@ -50,7 +53,7 @@ async function handle(m: { type: string; [k: string]: unknown }): Promise<void> 
         },
         onEpoch: (r) => postMessage({ type: "epoch", report: r }),
       });
-      postMessage({ type: "done", losses, stopped: stopRequested });
+      reply({ type: "done", losses, stopped: stopRequested });
       return;
     }
     case "stop":
@@ -58,25 +61,25 @@ async function handle(m: { type: string; [k: string]: unknown }): Promise<void> 
       return;
     case "predict":
       if (!model) throw new Error("no model yet: train one or load a file");
-      postMessage({ type: "probs", probs: predict(model, m.pixels as Float32Array) });
+      reply({ type: "probs", probs: predict(model, m.pixels as Float32Array) });
       return;
     case "save":
       if (!trainer) throw new Error("no trained model to save (a loaded model is already a file)");
-      postMessage({ type: "saved", bytes: trainer.save() });
+      reply({ type: "saved", bytes: trainer.save() });
       return;
     case "load": {
       const loaded = loadModel(m.bytes as Uint8Array, (m.name as string) ?? "model file");
       model = loaded.model;
       trainer = null;
       postFilters(model);
-      postMessage({ type: "loaded", meta: loaded.meta });
+      reply({ type: "loaded", meta: loaded.meta });
       return;
     }
     case "sample": {
       if (!split) throw new Error("the digits are not loaded yet");
       const i = (m.index as number) % split.test.length;
       const { x, y } = split.test.batch([i]);
-      postMessage({ type: "sample", pixels: Float32Array.from(x.data), label: y[0], index: i });
+      reply({ type: "sample", pixels: Float32Array.from(x.data), label: y[0], index: i });
       return;
     }
   }
@@ -84,5 +87,5 @@ async function handle(m: { type: string; [k: string]: unknown }): Promise<void> 
 
 self.onmessage = (e: MessageEvent) => {
   const m = e.data as { type: string };
-  handle(m).catch((err: unknown) => postMessage({ type: "error", during: m.type, message: err instanceof Error ? err.message : String(err) }));
+  handle(m).catch((err: unknown) => postMessage({ type: "error", id: (m as { id?: number }).id, during: m.type, message: err instanceof Error ? err.message : String(err) }));
 };
