@@ -9,7 +9,8 @@ import { fastMatmul } from "./matmul.js";
 import { fastMaxPool2dBackward, fastMaxPool2dForward } from "./maxpool.js";
 import { fastReluBackward, fastReluForward } from "./relu.js";
 
-export { fastInfo, setFastThreads } from "./context.js";
+export { fastInfo, setFastThreads, startFast, START_TIMEOUT_MS } from "./context.js";
+export type { FastInfo } from "./context.js";
 export { coreCount } from "./platform.js";
 
 export const fastKernels: Partial<Kernels> = {

@@ -1,13 +1,42 @@
 /**
  * A pool of worker threads over the kernel module's shared memory. `run` puts tasks in a shared
- * queue; the calling thread and every worker take tasks from it until it is empty (so a thread
- * that the OS delays simply takes fewer), and `run` returns when all are done. Each task writes
- * its own part of the output, so who runs it does not change the numbers. The calling thread
- * blocks with Atomics.wait; on a browser's main thread, which may not block, it runs every task itself.
+ * queue; the calling thread and every worker that is up take tasks from it until it is empty (so a
+ * thread that the OS delays, or a worker still starting, simply takes fewer), and `run` returns when
+ * all are done. Each task writes its own part of the output, so who runs it does not change the
+ * numbers. The calling thread blocks with Atomics.wait; where it may not block (a browser's main
+ * thread) or there is no shared memory, the pool has no workers and the caller runs every task.
+ *
+ * Start-up never waits on a worker that cannot start. Each worker writes its state (ready, or failed
+ * with its cause) into shared memory, so a waiting thread sees a failure at once. `start` waits for
+ * that without blocking (for `fl.ready`); `resize` is the synchronous path, which waits at most
+ * `graceMs` (Node, where a worker starts on its own thread) or not at all (a browser, where a worker
+ * starts only once its parent yields to the event loop). A worker still starting when the wait ends
+ * joins the queue once it is up. Any failure retires the whole pool: it runs on one thread from then
+ * on, says why once on the console, and `failure` holds the cause.
  */
 import { canBlock, isNode, nodeWorkerThreads } from "./platform.js";
 import { TASKS, type TaskName, type WasmRuntime } from "./wasm.js";
-import { BLOCK_WORDS, CONTROL_WORDS, MAX_ARGS, MAX_TASKS, firstTicket, takeTask, workerSource } from "./worker-source.js";
+import {
+  CHANGES,
+  CONTROL_SIZE,
+  FAILED,
+  MAX_ARGS,
+  MAX_TASKS,
+  MAX_WORKERS,
+  READY,
+  RETIRED,
+  STARTING,
+  STATE_BASE,
+  TASK_BASE,
+  BLOCK_WORDS,
+  CAUSE_BASE,
+  CAUSE_WORDS,
+  failureCause,
+  firstTicket,
+  markFailed,
+  takeTask,
+  workerSource,
+} from "./worker-source.js";
 
 export interface Task {
   name: TaskName;
@@ -18,38 +47,86 @@ interface Handle {
   terminate(): void;
 }
 
-const START_TIMEOUT_MS = 10_000;
+export interface PoolOptions {
+  /** The worker script (default: `workerSource`); tests pass a broken one. */
+  source?: string;
+}
+
 const SPIN = 4_000;
-const MAX_WORKERS = 63;
+
+/** Why a pool has no workers although its memory is shared: this thread may not block. */
+export const CANNOT_BLOCK =
+  "this thread may not block (Atomics.wait is not allowed on a browser's main thread): run fundl in a Web Worker to use threads";
+/** Why a pool has no workers: no shared memory. */
+export const NOT_SHARED =
+  "no shared memory: SharedArrayBuffer needs cross-origin isolation (serve the page with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)";
 
 export class WorkerPool {
   private readonly ctrl: Int32Array;
+  /** Worker w runs with id w; every one here is starting or ready. */
   private workers: Handle[] = [];
-  /** Workers need shared memory and a calling thread that may block. */
-  private readonly threaded: boolean;
-  private broken = false;
+  /** Why this pool can never have workers (no shared memory, may not block), or null. */
+  readonly unthreaded: string | null;
+  /** Why the pool gave up its workers (a worker failed or did not start), or null. */
+  failure: string | null = null;
+  private readonly source: string;
+  private blobUrl: string | null = null;
 
-  constructor(private readonly rt: WasmRuntime) {
-    this.threaded = rt.shared && canBlock();
-    const words = CONTROL_WORDS + MAX_TASKS * BLOCK_WORDS;
-    this.ctrl = new Int32Array(this.threaded ? new SharedArrayBuffer(words * 4) : new ArrayBuffer(words * 4));
-    this.ctrl[6] = MAX_WORKERS;
+  constructor(private readonly rt: WasmRuntime, options: PoolOptions = {}) {
+    this.unthreaded = !rt.shared ? NOT_SHARED : !canBlock() ? CANNOT_BLOCK : null;
+    this.ctrl = new Int32Array(this.unthreaded ? new ArrayBuffer(CONTROL_SIZE * 4) : new SharedArrayBuffer(CONTROL_SIZE * 4));
+    this.source = options.source ?? workerSource;
   }
 
-  /** How many threads `run` can use now (the caller plus live workers). */
+  /** Threads the task split plans for: the caller plus every worker starting or ready (a worker's scratch slot is its id + 1). */
   get size(): number {
     return 1 + this.workers.length;
   }
 
-  /** Start or stop workers so that `threads` threads (the caller included) are available. */
-  resize(threads: number): void {
-    const want = Math.min(MAX_WORKERS, this.threaded && !this.broken ? threads - 1 : 0);
-    if (want < this.workers.length) this.stop(want);
-    while (this.workers.length < want) this.workers.push(this.spawn(this.workers.length));
-    if (this.workers.length > 0 && !this.waitReady()) {
-      this.broken = true;
-      for (const w of this.workers) w.terminate();
-      this.workers = [];
+  /** Threads that take tasks now: the caller plus the workers that are up. */
+  get readyThreads(): number {
+    let n = 1;
+    for (let w = 0; w < this.workers.length; w++) if (Atomics.load(this.ctrl, STATE_BASE + w) === READY) n++;
+    return n;
+  }
+
+  /** Workers still starting. */
+  get starting(): number {
+    return this.size - this.readyThreads;
+  }
+
+  /** Why the pool runs on fewer threads than asked for good, or null. */
+  get reason(): string | null {
+    return this.unthreaded ?? this.failure;
+  }
+
+  /**
+   * Start or stop workers so that `threads` threads (the caller included) take tasks; wait at most
+   * `graceMs` for new workers to come up, returning at once when one fails (the pool then runs on
+   * one thread). Never blocks where the thread may not.
+   */
+  resize(threads: number, graceMs: number): void {
+    const want = this.reason ? 0 : Math.min(MAX_WORKERS, Math.max(0, threads - 1));
+    if (want < this.workers.length) this.retire(want);
+    while (this.workers.length < want) {
+      if (!this.spawnNext()) return;
+    }
+    if (graceMs > 0 && this.starting > 0) this.waitStarted(Date.now() + graceMs);
+  }
+
+  /** `resize` without blocking: resolves when every worker is up, or the pool has fallen back (a failure, or `timeoutMs` passed). */
+  async start(threads: number, timeoutMs: number): Promise<void> {
+    this.resize(threads, 0);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const seen = Atomics.load(this.ctrl, CHANGES);
+      if (this.settled()) return;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        this.fail(`${this.starting} worker(s) did not start within ${timeoutMs} ms`);
+        return;
+      }
+      await this.changeOrTimeout(seen, Math.min(left, 50));
     }
   }
 
@@ -84,7 +161,7 @@ export class WorkerPool {
       }
       Atomics.add(ctrl, 1, 1);
     }
-    // wait only for tasks that workers took; a worker that wakes later finds the queue empty
+    // wait only for tasks that workers took; a worker that wakes later (or comes up later) finds the queue empty
     this.waitFor(1, tasks.length);
     // close the queue for good: a worker still holding this generation must not take a task that
     // the next run writes into the blocks before it opens its own generation
@@ -95,7 +172,7 @@ export class WorkerPool {
 
   private writeTask(i: number, task: Task): void {
     if (task.args.length > MAX_ARGS) throw new Error(`WorkerPool: too many arguments for ${task.name}`);
-    const base = CONTROL_WORDS + i * BLOCK_WORDS;
+    const base = TASK_BASE + i * BLOCK_WORDS;
     this.ctrl[base] = TASKS.indexOf(task.name);
     this.ctrl[base + 1] = task.args.length;
     for (let a = 0; a < task.args.length; a++) this.ctrl[base + 2 + a] = task.args[a]!;
@@ -112,46 +189,94 @@ export class WorkerPool {
     }
   }
 
-  private waitReady(): boolean {
-    const deadline = Date.now() + START_TIMEOUT_MS;
+  /** Whether no worker is still starting; a worker that failed retires the pool (and counts as settled). */
+  private settled(): boolean {
+    if (this.failure) return true;
+    for (let w = 0; w < this.workers.length; w++) {
+      if (Atomics.load(this.ctrl, STATE_BASE + w) === FAILED) {
+        this.fail(`kernel worker ${w} failed: ${failureCause(this.ctrl, w) || "no cause given"}`);
+        return true;
+      }
+    }
+    return this.starting === 0;
+  }
+
+  /** Block until every worker is up or one has failed, or until `deadline` (then late workers join when up). */
+  private waitStarted(deadline: number): void {
     for (;;) {
-      const ready = Atomics.load(this.ctrl, 2);
-      if (ready >= this.workers.length) return true;
+      const seen = Atomics.load(this.ctrl, CHANGES);
+      if (this.settled()) return;
       const left = deadline - Date.now();
-      if (left <= 0) return false;
-      Atomics.wait(this.ctrl, 2, ready, left);
+      if (left <= 0) return;
+      Atomics.wait(this.ctrl, CHANGES, seen, left);
     }
   }
 
-  /** Ask the workers from `keep` on to leave their loop, and wait until they have. */
-  private stop(keep: number): void {
+  /** Resolve when the state-change word moves from `seen`, or after `ms`. */
+  private async changeOrTimeout(seen: number, ms: number): Promise<void> {
+    const waitAsync = (Atomics as { waitAsync?: (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: unknown } }).waitAsync;
+    if (waitAsync) {
+      const r = waitAsync(this.ctrl, CHANGES, seen, ms);
+      if (r.async) await r.value;
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(ms, 5)));
+  }
+
+  /** Give up every worker and run on one thread from now on, saying why once. */
+  private fail(cause: string): void {
+    if (this.failure) return;
+    this.failure = cause;
+    this.retire(0);
+    console.warn(`fundl: ${cause}; running on one thread`);
+  }
+
+  /** Retire the workers from `keep` on: a ready one leaves its loop at the next wake-up, a starting one never serves; then end them. */
+  private retire(keep: number): void {
     const ctrl = this.ctrl;
-    Atomics.store(ctrl, 6, keep);
+    for (let w = keep; w < this.workers.length; w++) Atomics.store(ctrl, STATE_BASE + w, RETIRED);
+    // a new generation with an empty queue wakes every worker; the retired ones see their state and leave
     Atomics.store(ctrl, 5, 0);
     Atomics.add(ctrl, 0, 1);
     Atomics.notify(ctrl, 0);
-    for (;;) {
-      const alive = Atomics.load(ctrl, 2);
-      if (alive <= keep) break;
-      Atomics.wait(ctrl, 2, alive, 1000);
+    for (const w of this.workers.splice(keep)) w.terminate();
+  }
+
+  /** Start the next worker; false (and the pool falls back) if it cannot even be created. */
+  private spawnNext(): boolean {
+    const id = this.workers.length;
+    Atomics.store(this.ctrl, STATE_BASE + id, STARTING);
+    Atomics.store(this.ctrl, CAUSE_BASE + id * CAUSE_WORDS, 0);
+    try {
+      this.workers.push(this.spawn(id));
+      return true;
+    } catch (err) {
+      this.fail(`could not create a kernel worker (${String(err)})`);
+      return false;
     }
-    Atomics.store(ctrl, 6, MAX_WORKERS);
-    this.workers.length = keep;
+  }
+
+  /** A failure the parent learns of from an event (the worker could not run its script): record it as the worker would have. */
+  private onWorkerError(id: number, worker: Handle, cause: string): void {
+    if (this.workers[id] === worker && markFailed(this.ctrl, id, cause)) this.settled();
   }
 
   private spawn(id: number): Handle {
     const data = { module: this.rt.module, memory: this.rt.memory, control: this.ctrl.buffer, id, tasks: [...TASKS] };
     if (isNode && nodeWorkerThreads) {
-      const worker = new nodeWorkerThreads.Worker(workerSource, { eval: true, workerData: data });
-      worker.on("error", (err) => {
-        this.broken = true;
-        console.warn(`fundl: a kernel worker failed (${String(err)}); running on one thread`);
-      });
+      // execArgv: []: the kernel worker needs none of the parent's flags (loaders, module type)
+      const worker = new nodeWorkerThreads.Worker(this.source, { eval: true, workerData: data, execArgv: [] });
+      worker.on("error", (err) => this.onWorkerError(id, worker, String(err)));
+      worker.on("exit", (code) => this.onWorkerError(id, worker, `its thread exited with code ${code} before it was up`));
       worker.unref();
       return worker;
     }
-    const url = URL.createObjectURL(new Blob([workerSource], { type: "text/javascript" }));
-    const worker = new Worker(url);
+    this.blobUrl ??= URL.createObjectURL(new Blob([this.source], { type: "text/javascript" }));
+    const worker = new Worker(this.blobUrl);
+    worker.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      this.onWorkerError(id, worker, e.message || "its script could not be loaded (does a Content-Security-Policy forbid blob: workers?)");
+    };
     worker.postMessage(data);
     return worker;
   }

@@ -77,7 +77,19 @@ export function wasmRuntime(): WasmRuntime {
   if (runtime) return runtime;
   const shared = sharedMemoryWorks();
   const { bytes, relaxed } = pickBinary(shared);
-  const module = new WebAssembly.Module(bytes);
+  return build(new WebAssembly.Module(bytes), relaxed, shared);
+}
+
+/** The same runtime, compiled without blocking the thread (for `fl.ready`); the synchronous path finds it made. */
+export async function wasmRuntimeAsync(): Promise<WasmRuntime> {
+  if (runtime) return runtime;
+  const shared = sharedMemoryWorks();
+  const { bytes, relaxed } = pickBinary(shared);
+  const module = await WebAssembly.compile(bytes);
+  return runtime ?? build(module, relaxed, shared);
+}
+
+function build(module: WebAssembly.Module, relaxed: boolean, shared: boolean): WasmRuntime {
   const memory = new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared });
   runtime = { module, memory, exports: instantiate(module, memory), relaxed, shared };
   return runtime;

@@ -1,21 +1,45 @@
 /**
  * The code each pool worker runs, as a self-contained script (so it loads the same way from the
  * TypeScript sources under vitest, from dist/, and from a Blob URL in a browser). A worker
- * instantiates the kernel module on the shared memory, then loops: sleep on the generation word,
- * take tasks from the shared queue until it is empty, go back to sleep.
+ * instantiates the kernel module on the shared memory, says in its state word that it is ready (or
+ * that it failed, and why), then loops: sleep on the generation word, take tasks from the shared
+ * queue until it is empty, go back to sleep.
+ *
+ * The script parses and runs the same as a classic script and as an ES module: Node may run an
+ * eval'd worker as either (a parent's `--input-type=module`, or the same flag in NODE_OPTIONS, makes
+ * it a module, where `require` does not exist), so it reaches `worker_threads` with `import()`,
+ * which both have.
  *
  * Control words (Int32Array over a SharedArrayBuffer):
- *   [0] generation  [1] tasks finished  [2] workers alive  [3] error flag
+ *   [0] generation  [1] tasks finished
+ *   [2] state changes: a worker adds 1 and notifies after it changes its state word
+ *   [3] error flag (a kernel threw on a worker)
  *   [4] ticket: (generation mod 2^15) · 2^16 + next task index — a thread that wakes late, still
  *       holding an old generation, can take no task of a newer one
- *   [5] task count  [6] workers to keep (a worker whose id is not below it exits)
+ *   [5] task count  [6] unused
  *   [7] scratch stride: a task's last argument is thread 0's scratch; thread s uses it + s·stride
- *   [8 + 32·t ...] task t: export index, argument count, arguments
+ *   [STATE_BASE + w] worker w's state: STARTING, READY, FAILED or RETIRED
+ *   [CAUSE_BASE + CAUSE_WORDS·w ...] why worker w failed: length, then UTF-16 code units
+ *   [TASK_BASE + BLOCK_WORDS·t ...] task t: export index, argument count, arguments
  */
-export const CONTROL_WORDS = 8;
+export const MAX_WORKERS = 63;
+export const STATE_BASE = 8;
+export const CAUSE_BASE = STATE_BASE + MAX_WORKERS + 1;
+export const CAUSE_WORDS = 160;
+export const TASK_BASE = CAUSE_BASE + (MAX_WORKERS + 1) * CAUSE_WORDS;
 export const BLOCK_WORDS = 32;
 export const MAX_ARGS = BLOCK_WORDS - 2;
 export const MAX_TASKS = 256;
+/** Words of the control block. */
+export const CONTROL_SIZE = TASK_BASE + MAX_TASKS * BLOCK_WORDS;
+/** The control word that counts state changes. */
+export const CHANGES = 2;
+
+/** A worker's state word: set to STARTING by the parent, then READY or FAILED by the worker; RETIRED by the parent to stop it. */
+export const STARTING = 0;
+export const READY = 1;
+export const FAILED = 2;
+export const RETIRED = 3;
 
 /** The next task index of generation `gen`, or −1 when its queue is empty or a newer one has begun. */
 export function takeTask(ctrl: Int32Array, gen: number): number {
@@ -33,31 +57,65 @@ export function firstTicket(gen: number): number {
   return (gen & 0x7fff) << 16;
 }
 
+/**
+ * Move worker `id` from STARTING to FAILED, writing `cause` beside it, and wake whoever waits for
+ * state changes. Does nothing (and returns false) if the worker has left STARTING already (retired).
+ */
+export function markFailed(ctrl: Int32Array, id: number, cause: string, base: number = CAUSE_BASE, words: number = CAUSE_WORDS, stateBase: number = STATE_BASE): boolean {
+  const at = base + id * words;
+  const text = cause.length > words - 1 ? cause.slice(0, words - 2) + "…" : cause;
+  for (let i = 0; i < text.length; i++) ctrl[at + 1 + i] = text.charCodeAt(i);
+  ctrl[at] = text.length;
+  // 0 is STARTING, 2 FAILED, 2 the state-change word (literals: the worker script copies this function's source)
+  if (Atomics.compareExchange(ctrl, stateBase + id, 0, 2) !== 0) return false;
+  Atomics.add(ctrl, 2, 1);
+  Atomics.notify(ctrl, 2);
+  return true;
+}
+
+/** Why worker `id` failed, as it wrote it (empty if it did not). */
+export function failureCause(ctrl: Int32Array, id: number): string {
+  const at = CAUSE_BASE + id * CAUSE_WORDS;
+  const n = Math.min(ctrl[at]!, CAUSE_WORDS - 1);
+  let s = "";
+  for (let i = 0; i < n; i++) s += String.fromCharCode(ctrl[at + 1 + i]!);
+  return s;
+}
+
 export const workerSource = `
 "use strict";
 const SPIN = 4000;
-// takeTask, the same function as this file's TypeScript export (its compiled source, so the worker script stands alone)
+// takeTask and markFailed, the same functions as this file's TypeScript exports (their compiled source, so the worker script stands alone)
 const takeTask = ${takeTask.toString()};
+const markFailed = ${markFailed.toString()};
 function serve(data) {
   const { module, memory, control, id, tasks } = data;
   const ctrl = new Int32Array(control);
-  const imports = { env: { memory, abort() { throw new Error("fundl wasm kernel aborted"); } } };
-  const ex = new WebAssembly.Instance(module, imports).exports;
-  const fns = tasks.map((name) => ex[name]);
+  const state = ${STATE_BASE} + id;
+  let fns;
+  try {
+    const imports = { env: { memory, abort() { throw new Error("fundl wasm kernel aborted"); } } };
+    const ex = new WebAssembly.Instance(module, imports).exports;
+    fns = tasks.map((name) => {
+      if (typeof ex[name] !== "function") throw new Error("the kernel module has no export " + name);
+      return ex[name];
+    });
+  } catch (err) {
+    markFailed(ctrl, id, String(err), ${CAUSE_BASE}, ${CAUSE_WORDS}, ${STATE_BASE});
+    return;
+  }
   let gen = Atomics.load(ctrl, 0);
-  Atomics.add(ctrl, 2, 1);
-  Atomics.notify(ctrl, 2);
+  // READY only from STARTING: a worker retired while it was starting leaves without serving
+  if (Atomics.compareExchange(ctrl, state, ${STARTING}, ${READY}) !== ${STARTING}) return;
+  Atomics.add(ctrl, ${CHANGES}, 1);
+  Atomics.notify(ctrl, ${CHANGES});
   for (;;) {
     for (let i = 0; i < SPIN && Atomics.load(ctrl, 0) === gen; i++);
     Atomics.wait(ctrl, 0, gen);
     gen = Atomics.load(ctrl, 0);
-    if (id >= Atomics.load(ctrl, 6)) {
-      Atomics.sub(ctrl, 2, 1);
-      Atomics.notify(ctrl, 2);
-      return;
-    }
+    if (Atomics.load(ctrl, state) !== ${READY}) return;
     for (let t = takeTask(ctrl, gen); t >= 0; t = takeTask(ctrl, gen)) {
-      const base = ${CONTROL_WORDS} + t * ${BLOCK_WORDS};
+      const base = ${TASK_BASE} + t * ${BLOCK_WORDS};
       const args = [];
       for (let i = 0; i < ctrl[base + 1]; i++) args.push(ctrl[base + 2 + i]);
       args[args.length - 1] += (id + 1) * Atomics.load(ctrl, 7);
@@ -71,9 +129,8 @@ function serve(data) {
     }
   }
 }
-if (typeof require === "function") {
-  const wt = require("node:worker_threads");
-  serve(wt.workerData);
+if (typeof process === "object" && process !== null && typeof (process.versions || {}).node === "string") {
+  import("node:worker_threads").then((wt) => serve(wt.workerData));
 } else {
   self.onmessage = (e) => serve(e.data);
 }

@@ -1,0 +1,91 @@
+// The pool's start-up: a worker that fails is reported with its cause at once (never after a
+// timeout), the pool then runs on one thread, and `fl.ready` brings threads up without blocking.
+import { afterEach, describe, expect, it, vi } from "vitest";
+import * as fl from "../../src/index.js";
+import { wasmRuntime } from "../../src/backend/fast/wasm.js";
+import { WorkerPool } from "../../src/backend/fast/pool.js";
+import { workerSource } from "../../src/backend/fast/worker-source.js";
+
+// A module that imports a function `env.f` the workers do not provide: instantiating it throws a LinkError.
+const importsMissingFunction = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 4, 1, 96, 0, 0, 2, 9, 1, 3, 101, 110, 118, 1, 102, 0, 0]);
+
+function brokenRuntime() {
+  return { ...wasmRuntime(), module: new WebAssembly.Module(importsMissingFunction) };
+}
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("worker pool start-up", () => {
+  it("reports a worker whose kernels cannot load at once, with the cause, and runs on one thread", () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const pool = new WorkerPool(brokenRuntime());
+    // a grace far beyond the test's timeout: only the worker's own report can end this wait
+    pool.resize(3, 10 * 60_000);
+    expect(pool.failure).toMatch(/kernel worker \d failed: .*LinkError/);
+    expect(pool.size).toBe(1);
+    expect(pool.readyThreads).toBe(1);
+    expect(warn).toHaveBeenCalledTimes(1);
+    expect(String(warn.mock.calls[0]![0])).toMatch(/LinkError.*running on one thread/);
+    pool.resize(3, 1000); // a failed pool stays on one thread without trying again
+    expect(pool.size).toBe(1);
+  });
+
+  it("reports a worker whose script cannot even run, without waiting out the sync path's grace", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const pool = new WorkerPool(wasmRuntime(), { source: workerSource + "\n)(" });
+    await pool.start(2, 10 * 60_000);
+    expect(pool.failure).toMatch(/SyntaxError/);
+    expect(pool.size).toBe(1);
+    expect(warn).toHaveBeenCalledTimes(1);
+  });
+
+  it("starts without blocking, and stops workers that are still starting", async () => {
+    const pool = new WorkerPool(wasmRuntime());
+    pool.resize(3, 0); // returns at once: two workers starting
+    expect(pool.size).toBe(3);
+    pool.resize(2, 0); // retire one before it is up
+    expect(pool.size).toBe(2);
+    await pool.start(2, 60_000);
+    expect(pool.failure).toBe(null);
+    expect(pool.readyThreads).toBe(2);
+    expect(pool.starting).toBe(0);
+    pool.resize(1, 0);
+    expect(pool.size).toBe(1);
+  });
+});
+
+describe("fl.ready", () => {
+  it("brings the pool up to the asked threads and reports them truthfully", async () => {
+    const before = fl.getThreads();
+    try {
+      const info = await fl.ready({ threads: 2 });
+      expect(info.backend).toBe("fast");
+      expect(info.threads).toBe(2);
+      expect(info.requestedThreads).toBe(2);
+      expect(info.threadsNote).toBeUndefined();
+      const y = fl.matmul(fl.ones([256, 256]), fl.ones([256, 256]));
+      expect(y.data[0]).toBe(256);
+      expect((await fl.ready({ threads: 1 })).threads).toBe(1);
+    } finally {
+      fl.setThreads(before);
+    }
+  });
+
+  it("says that the reference backend runs on one thread", () => {
+    fl.setBackend("reference");
+    try {
+      const info = fl.backendInfo();
+      expect(info.threads).toBe(1);
+      if (info.requestedThreads > 1) expect(info.threadsNote).toMatch(/reference backend runs on one thread/);
+    } finally {
+      fl.setBackend("fast");
+    }
+  });
+
+  it("rejects bad options by name", async () => {
+    await expect(fl.ready({ threads: 0 })).rejects.toThrow(/setThreads: expected a positive integer/);
+    await expect(fl.ready({ timeoutMs: -1 })).rejects.toThrow(/ready: timeoutMs/);
+  });
+});
