@@ -6,6 +6,7 @@ const form = document.getElementById("lab-form") as HTMLFormElement;
 const quick = document.getElementById("quick") as HTMLInputElement;
 const only = document.getElementById("only") as HTMLInputElement;
 const run = document.getElementById("run") as HTMLButtonElement;
+const threads = document.getElementById("threads") as HTMLInputElement;
 const dl = document.getElementById("download") as HTMLButtonElement;
 const bar = document.getElementById("progress") as HTMLProgressElement;
 const label = document.getElementById("progress-label")!;
@@ -57,6 +58,6 @@ form.addEventListener("submit", (e) => {
     showError(label, `The lab worker failed: ${ev.message}`);
     run.disabled = false;
   };
-  worker.postMessage({ type: "run", quick: quick.checked, only: ids.length ? ids : undefined, threads: Math.min(2, navigator.hardwareConcurrency || 1) });
+  worker.postMessage({ type: "run", quick: quick.checked, only: ids.length ? ids : undefined, threads: Math.max(1, Math.min(Number(threads.value) || 1, navigator.hardwareConcurrency || 1)) });
 });
 dl.addEventListener("click", () => download("results.json", results, "application/json"));
