@@ -38,6 +38,8 @@ export interface StepReport {
   meanLoss: number;
   accuracy: number;
   imagesPerSecond: number;
+  /** This step's time (forward, backward, optimiser), in milliseconds. */
+  ms: number;
 }
 
 /** One epoch's report (as the CLI's EpochResult). */
@@ -137,8 +139,9 @@ export class MnistTrainer {
         lossSum += lv * y.length;
         correct += countCorrect(logits, y);
         seen += y.length;
-        busy += performance.now() - t0;
-        hooks.onStep?.({ epoch: epoch + 1, step, steps: this.loader.length, loss: lv, meanLoss: lossSum / seen, accuracy: correct / seen, imagesPerSecond: (seen * 1000) / busy });
+        const ms = performance.now() - t0;
+        busy += ms;
+        hooks.onStep?.({ epoch: epoch + 1, step, steps: this.loader.length, loss: lv, meanLoss: lossSum / seen, accuracy: correct / seen, imagesPerSecond: (seen * 1000) / busy, ms });
         await hooks.pause?.();
         if (hooks.shouldStop?.() || (hooks.maxSteps !== undefined && total >= hooks.maxSteps)) return this.history;
       }

@@ -132,6 +132,10 @@ trainBtn.disabled = true;
 ready.catch((err: Error) => showError(status, `Could not start: ${err.message}`));
 
 async function train(settings: Partial<TrainSettings>, maxSteps?: number): Promise<number[]> {
+  return (await trainTimed(settings, maxSteps)).losses;
+}
+
+async function trainTimed(settings: Partial<TrainSettings>, maxSteps?: number): Promise<{ losses: number[]; ms: number[] }> {
   await ready;
   lossPoints = [];
   accPoints = [];
@@ -143,7 +147,7 @@ async function train(settings: Partial<TrainSettings>, maxSteps?: number): Promi
   try {
     const done = await ask({ type: "train", settings, maxSteps });
     status.textContent = `${done.stopped ? "Stopped" : "Finished"} after ${lossPoints.length} steps (${stepsPerEpoch} per epoch). ${status.textContent ?? ""}`;
-    return done.losses as number[];
+    return { losses: done.losses as number[], ms: done.ms as number[] };
   } catch (err) {
     showError(status, `Training failed: ${(err as Error).message}`);
     throw err;
@@ -206,6 +210,8 @@ declare global {
     fundlTrain?: {
       ready: Promise<unknown>;
       train: typeof train;
+      /** Train and return each step's loss and time (ms). */
+      trainTimed: (settings: Partial<TrainSettings>, maxSteps?: number) => Promise<{ losses: number[]; ms: number[] }>;
       saveBytes: typeof saveBytes;
       loadBytes: typeof loadBytes;
       predictCanvas: typeof predictCanvas;
@@ -217,6 +223,7 @@ declare global {
 window.fundlTrain = {
   ready,
   train,
+  trainTimed,
   saveBytes,
   loadBytes,
   predictCanvas,

@@ -5,7 +5,7 @@
  *      {type:"predict", pixels} · {type:"save"} · {type:"load", bytes} · {type:"sample", index}
  * Every reply carries the request's `id`.
  * Out: {type:"ready", info, testCount} · {type:"step", report} · {type:"epoch", report} ·
- *      {type:"filters", data, count} · {type:"done", losses, stopped} · {type:"probs", probs} ·
+ *      {type:"filters", data, count} · {type:"done", losses, ms, stopped} · {type:"probs", probs} ·
  *      {type:"saved", bytes} · {type:"loaded", meta} · {type:"sample", pixels, label} · {type:"error", message, during}
  */
 import type * as fl from "../../src/index.js";
@@ -42,18 +42,20 @@ async function handle(m: { type: string; [k: string]: unknown }): Promise<void> 
       model = trainer.model;
       postFilters(model);
       const losses: number[] = [];
+      const ms: number[] = [];
       await trainer.run({
         maxSteps: m.maxSteps as number | undefined,
         pause: yieldToEventLoop,
         shouldStop: () => stopRequested,
         onStep: (r) => {
           losses.push(r.loss);
+          ms.push(r.ms);
           postMessage({ type: "step", report: r });
           if (r.step % 10 === 0 || r.step === r.steps) postFilters(trainer!.model);
         },
         onEpoch: (r) => postMessage({ type: "epoch", report: r }),
       });
-      reply({ type: "done", losses, stopped: stopRequested });
+      reply({ type: "done", losses, ms, stopped: stopRequested });
       return;
     }
     case "stop":
