@@ -6,5 +6,7 @@ export type { DataLoaderOptions, DataLoaderState } from "./loader.js";
 export { loadMnist, mnistSplit } from "./mnist.js";
 export { randomShift } from "./augment.js";
 export type { MnistSplitOptions } from "./mnist.js";
+export { encodeMnistBytes, mnistFromBytes, loadMnistFromUrl } from "./mnist-bytes.js";
+export type { EncodeMnistOptions, MnistPixelScale } from "./mnist-bytes.js";
 export { addingProblem, ADDING_BASELINE_MSE } from "./adding.js";
 export type { AddingBatch, AddingOptions } from "./adding.js";

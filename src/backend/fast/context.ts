@@ -111,6 +111,7 @@ export function threadsFor(c: FastContext, flops: number): number {
 export interface FastInfo {
   /** Whether the WebAssembly kernels run here (else the reference kernels do, see `reason`). */
   available: boolean;
+  /** Whether the kernels use relaxed-SIMD FMA (else plain SIMD). */
   relaxedSimd: boolean;
   /** Threads that take kernel tasks now: this one plus the pool's workers that are up. */
   threads: number;

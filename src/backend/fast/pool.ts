@@ -212,15 +212,21 @@ export class WorkerPool {
     }
   }
 
-  /** Resolve when the state-change word moves from `seen`, or after `ms`. */
+  /**
+   * Resolve when the state-change word moves from `seen`, or after `ms`. The timer also keeps Node's
+   * event loop alive meanwhile (Atomics.waitAsync does not, and the workers are unref'd), so a
+   * top-level `await fl.ready()` does not end the process.
+   */
   private async changeOrTimeout(seen: number, ms: number): Promise<void> {
     const waitAsync = (Atomics as { waitAsync?: (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: unknown } }).waitAsync;
-    if (waitAsync) {
-      const r = waitAsync(this.ctrl, CHANGES, seen, ms);
-      if (r.async) await r.value;
-      return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const elapsed = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitAsync ? ms : Math.min(ms, 5))));
+    try {
+      const r = waitAsync?.(this.ctrl, CHANGES, seen, ms);
+      await (r?.async ? Promise.race([r.value, elapsed]) : r ? undefined : elapsed);
+    } finally {
+      clearTimeout(timer);
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(ms, 5)));
   }
 
   /** Give up every worker and run on one thread from now on, saying why once. */
