@@ -163,7 +163,7 @@ describe.skipIf(!exe)("the web app in Chromium", () => {
 
   it("Train: loads a `fundl train mnist --save` checkpoint and classifies digits drawn on the canvas", async () => {
     const file = join(tmp, "mnist.safetensors");
-    const cli = await trainMnist({ epochs: 1, batch: 32, trainLimit: 1200, testLimit: 300, widths: { c1: 8, c2: 16, hidden: 32 }, progress: false, save: file });
+    const cli = await trainMnist({ epochs: 1, batch: 32, trainLimit: 2000, testLimit: 300, widths: { c1: 8, c2: 16, hidden: 64 }, progress: false, save: file });
     const { page, errors } = await openPage(h, "train.html");
     await page.evaluate(() => window.fundlTrain!.ready);
     await page.setInputFiles("#load", file);
@@ -174,13 +174,13 @@ describe.skipIf(!exe)("the web app in Chromium", () => {
     const webProbs = await page.evaluate((px) => window.fundlTrain!.predict(Float32Array.from(px)).then((p) => [...p]), [...first]);
     expect(Float32Array.from(webProbs)).toEqual(predict(cli.model, first));
 
-    // held-out digits that the model gets right from their pixels, redrawn by pointer strokes
+    // held-out digits that the model reads clearly from their pixels (right, with probability ≥ 0.9), redrawn by pointer strokes
     const box = (await page.locator("#digit").boundingBox())!;
     const picked: number[] = [];
     for (let i = 0; picked.length < 3 && i < test.length; i++) {
       const { x, y } = test.batch([i]);
       const p = predict(cli.model, x.data as Float32Array);
-      if (p.indexOf(Math.max(...p)) === y[0] && !picked.some((j) => test.labels[j] === y[0])) picked.push(i);
+      if (p[y[0]!]! >= 0.9 && !picked.some((j) => test.labels[j] === y[0])) picked.push(i);
     }
     for (const i of picked) {
       await page.click("#clear");

@@ -7,7 +7,6 @@
  * and loads the CLI's checkpoint layout. Runs in a worker and in Node (the tests compare them).
  */
 import * as fl from "../../src/index.js";
-import type { MnistDigits } from "./mnist-format.js";
 
 /** Training settings; the defaults are `fundl train mnist`'s. */
 export interface TrainSettings {
@@ -63,9 +62,8 @@ export interface RunHooks {
   maxSteps?: number;
 }
 
-/** The 10,000 digits as fl's data, split as fl.data.mnistSplit does (seed 0, 8,000 for training). */
-export function splitDigits(d: MnistDigits): { train: fl.data.TensorDataset; test: fl.data.TensorDataset } {
-  const all = new fl.data.TensorDataset(new fl.Tensor(d.pixels, [d.count, 1, d.rows, d.cols]), d.labels);
+/** The 10,000 digits split as fl.data.mnistSplit does (seed 0, 8,000 for training). */
+export function splitDigits(all: fl.data.TensorDataset): { train: fl.data.TensorDataset; test: fl.data.TensorDataset } {
   const perm = new fl.Generator(0).permutation(all.length);
   const trainSize = Math.round(all.length * 0.8);
   return { train: all.subset(perm.subarray(0, trainSize)), test: all.subset(perm.subarray(trainSize)) };
@@ -99,9 +97,10 @@ export class MnistTrainer {
   private epochsDone = 0;
   private history: EpochReport[] = [];
 
-  constructor(digits: MnistDigits | { train: fl.data.TensorDataset; test: fl.data.TensorDataset }, settings: Partial<TrainSettings> = {}) {
+  /** `data`: all 10,000 digits (split here as fl.data.mnistSplit does) or a split. */
+  constructor(data: fl.data.TensorDataset | { train: fl.data.TensorDataset; test: fl.data.TensorDataset }, settings: Partial<TrainSettings> = {}) {
     this.settings = { ...TRAIN_DEFAULTS, ...settings };
-    const split = "pixels" in digits ? splitDigits(digits) : digits;
+    const split = data instanceof fl.data.TensorDataset ? splitDigits(data) : data;
     this.train = firstRows(split.train, this.settings.trainLimit);
     this.test = firstRows(split.test, this.settings.testLimit);
     const { seed, widths, lr, batch, epochs } = this.settings;

@@ -7,6 +7,7 @@ import { download, h, setupPage, showError } from "./common.js";
 import { lineChart } from "./chart.js";
 import { attachDrawing, canvasToImage, clearCanvas, drawStrokes, imageToStrokes } from "./draw.js";
 import type { EpochReport, StepReport, TrainSettings } from "./train-loop.js";
+import { MNIST_ASSET } from "./paths.js";
 
 setupPage();
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -122,7 +123,7 @@ worker.onmessage = (e: MessageEvent<Msg>) => {
 };
 
 const threads = Math.min(num("threads"), navigator.hardwareConcurrency || 1);
-const ready = ask({ type: "init", asset: new URL("./data/mnist.bin.gz", location.href).href, threads }).then((m) => {
+const ready = ask({ type: "init", asset: new URL(MNIST_ASSET, location.href).href, threads }).then((m) => {
   const info = m.info as { backend: string; threads: number; wasm: { relaxedSimd: boolean } };
   status.textContent = `Ready: ${(m.testCount as number).toLocaleString("en")} held-out digits; backend ${info.backend}, ${info.threads} thread${info.threads === 1 ? "" : "s"}${crossOriginIsolated ? "" : " (this page is not cross-origin isolated, so one thread)"}.`;
   trainBtn.disabled = false;

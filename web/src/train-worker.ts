@@ -9,11 +9,10 @@
  *      {type:"saved", bytes} · {type:"loaded", meta} · {type:"sample", pixels, label} · {type:"error", message, during}
  */
 import type * as fl from "../../src/index.js";
-import { fetchMnistAsset, type MnistDigits } from "./mnist-format.js";
+import { fetchMnistAsset } from "./mnist-asset.js";
 import { startFundl, yieldToEventLoop } from "./fundl-start.js";
 import { loadModel, MnistTrainer, predict, splitDigits, type TrainSettings } from "./train-loop.js";
 
-let digits: MnistDigits | null = null;
 let split: ReturnType<typeof splitDigits> | null = null;
 let trainer: MnistTrainer | null = null;
 let model: fl.nn.Sequential | null = null;
@@ -30,8 +29,7 @@ async function handle(m: { type: string; [k: string]: unknown }): Promise<void> 
   switch (m.type) {
     case "init": {
       const info = await startFundl(m.threads as number);
-      digits = await fetchMnistAsset(new URL(m.asset as string, location.href));
-      split = splitDigits(digits);
+      split = splitDigits(await fetchMnistAsset(new URL(m.asset as string, location.href)));
       reply({ type: "ready", info, testCount: split.test.length });
       return;
     }
