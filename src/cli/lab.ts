@@ -1,10 +1,11 @@
 /**
  * `fundl lab [--only P1,P4] [--quick] [--out DIR] [--json]`: measure every result of the seed document
  * and write report.md, report.html (plots as inline SVG) and results.json to DIR (default lab-report/).
+ * Exits non-zero when a problem fails, a negative control is accepted or a statement stays unresolved.
  */
 import type { Command } from "commander";
 import { runLab } from "../lab/index.js";
-import { terminalReport } from "../lab/report.js";
+import { controlsAccepted, terminalReport } from "../lab/report.js";
 import { writeReport } from "../lab/write.js";
 import { printJsonLine } from "./output.js";
 import cliProgress from "cli-progress";
@@ -39,7 +40,7 @@ export async function runLabCommand(options: LabCliOptions): Promise<void> {
   const out = options.out ?? "lab-report";
   const written = await writeReport(result, out);
   const json = {
-    problems: result.problems.map((p) => ({ id: p.id, title: p.title, claims: p.claims })),
+    problems: result.problems.map((p) => ({ id: p.id, title: p.title, statements: p.statements, claims: p.claims })),
     unavailable: result.unavailable,
     failed: result.failed,
     summary: result.summary,
@@ -54,7 +55,10 @@ export async function runLabCommand(options: LabCliOptions): Promise<void> {
     console.log(terminalReport(result));
     console.log(`\nReport: ${written.dir}/report.html, ${written.dir}/report.md, ${written.dir}/results.json`);
   }
-  if (result.failed.length) process.exitCode = 1;
+  // a failed problem, an accepted negative control or an unresolved statement is a defect of the lab
+  const accepted = controlsAccepted(result);
+  if (accepted.length) process.stderr.write(`lab: ${accepted.length} negative control(s) ACCEPTED: ${accepted.map((a) => `${a.statement}: ${a.control.alternative}`).join("; ")}\n`);
+  if (result.failed.length || accepted.length || result.summary.verdicts["unresolved"] > 0) process.exitCode = 1;
 }
 
 export function registerLab(program: Command): void {
@@ -62,7 +66,7 @@ export function registerLab(program: Command): void {
     .command("lab")
     .description("reproduce every result of the seed document by measurement, and write a report")
     .option("--only <ids>", "run a subset of the problems, e.g. P1,P4")
-    .option("--quick", "a smaller version of every experiment (under a minute)")
+    .option("--quick", "a smaller version of every experiment (seconds)")
     .option("--out <dir>", "where to write report.md, report.html and results.json", "lab-report")
     .option("--json", "end with one JSON line of results")
     .action(async (options: LabCliOptions) => {

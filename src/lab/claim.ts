@@ -1,14 +1,18 @@
 /**
- * The lab's records. A *claim* is one statement of the seed's answer key at one setting: the key's
- * value, the value the framework measured (with its uncertainty), and a verdict computed from the
- * two. Where the key disagrees with the measurement, the experiment supplies a corrected closed form
- * and the same test decides whether the measurement agrees with that.
+ * The lab's records. The unit is a *statement* of the seed's answer key (statement.ts): quoted
+ * verbatim, with one verdict backed by measurements at one or more settings and by negative controls.
+ * A *claim* is the older per-setting record (one check of the key's formula at one setting); it is
+ * still derived from the statements for readers of the first edition's results.json.
  */
+import type { Statement, StatementVerdict } from "./statement.js";
+
+/** Per-setting verdict of a claim. */
 export type Verdict = "agrees" | "disagrees";
 
 /** Plain parameters of a setting (printed in tables and kept in results.json). */
 export type Params = Record<string, number | string | boolean>;
 
+/** The key's formula checked at one setting (derived from a statement's checks). */
 export interface Claim {
   id: string;
   statement: string;
@@ -48,8 +52,10 @@ export interface Measurement {
   agrees?: boolean;
 }
 
-export type SeriesKind = "measured" | "key" | "corrected" | "other";
+/** How a plot series is drawn: measured points, the key (dashed), corrected or exact laws, negative controls. */
+export type SeriesKind = "measured" | "key" | "corrected" | "exact" | "control" | "other";
 
+/** One point of a plot series. */
 export interface PlotPoint {
   x: number;
   y: number;
@@ -58,6 +64,7 @@ export interface PlotPoint {
   hi?: number;
 }
 
+/** One series of a plot: a name (shown in the legend) and how it is drawn. */
 export interface PlotSeries {
   name: string;
   kind: SeriesKind;
@@ -77,27 +84,46 @@ export interface PlotSpec {
   series: PlotSeries[];
 }
 
+/** What one problem's experiment returns. */
 export interface ProblemOutput {
   /** How the experiment meets the problem's assumptions, in a few sentences. */
   setup: string;
-  claims: Claim[];
+  /** Every statement of this problem's part of the key, in the key's order. */
+  statements: Statement[];
+  /** Measured quantities the key makes no claim about. */
   measurements: Measurement[];
   plots: PlotSpec[];
 }
 
+/** One problem's results. */
 export interface ProblemResult extends ProblemOutput {
   id: string;
   title: string;
   seconds: number;
+  /** The key's per-setting checks as first-edition claims (derived from `statements`). */
+  claims: Claim[];
 }
 
+/** A problem that could not run, with the reason. */
 export interface Unavailable {
   id: string;
   title: string;
   reason: string;
 }
 
+/** Counts over statements (and, for the first edition's readers, over per-setting claims). */
 export interface LabSummary {
+  statements: number;
+  /** Statements per verdict. */
+  verdicts: Record<StatementVerdict, number>;
+  errata: number;
+  typos: number;
+  substantive: number;
+  /** Negative controls run, and those accepted (an accepted control is a defect of the lab). */
+  controls: number;
+  controlsAccepted: number;
+  /** Parts a), b), … of the problems with no tested statement. */
+  untestedParts: string[];
   claims: number;
   agrees: number;
   disagrees: number;
@@ -107,6 +133,7 @@ export interface LabSummary {
   uncorrected: number;
 }
 
+/** Everything `runLab` measured. */
 export interface LabResult {
   problems: ProblemResult[];
   unavailable: Unavailable[];

@@ -3,9 +3,10 @@
  * with fundl. `runLab()` runs the experiments and returns their records; `writeReport()` (write.ts,
  * Node only) writes report.md, report.html and results.json; `fundl lab` is the command line.
  */
-import type { LabResult, ProblemResult, Unavailable } from "./claim.js";
+import type { Claim, LabResult, ProblemResult, Unavailable } from "./claim.js";
 import type { LabContext, Problem } from "./problem.js";
 import { summarize } from "./report.js";
+import type { Statement } from "./statement.js";
 import { SIGMAS } from "./verdict.js";
 import { p1 } from "./p1-conv-cost.js";
 import { p2 } from "./p2-ugrnn.js";
@@ -16,9 +17,13 @@ import { p6 } from "./p6-sgd.js";
 
 export type { Claim, LabResult, LabSummary, Measurement, PlotSpec, ProblemResult, Unavailable, Verdict } from "./claim.js";
 export type { LabContext, Problem } from "./problem.js";
+export { decide, checkSet, limitFit, controlByChecks, controlByLimit, VERDICTS, FAMILY_ALPHA } from "./statement.js";
+export type { Statement, StatementVerdict, StatementKind, StatementInput, Check, CheckSet, CheckTest, Control, Correction, Reading, LimitFit, LimitPoint } from "./statement.js";
+export { coverage, PARTS } from "./coverage.js";
+export type { PartCoverage } from "./coverage.js";
 export { makeClaim, judge, describeTest, SIGMAS } from "./verdict.js";
 export type { Test, ClaimInput } from "./verdict.js";
-export { summarize, summaryLine, terminalReport, problemText, markdownReport, htmlReport, errata } from "./report.js";
+export { summarize, summaryLine, terminalReport, problemText, markdownReport, htmlReport, errata, controlsAccepted } from "./report.js";
 export type { Erratum } from "./report.js";
 export { renderSvg, vegaLiteSpec } from "./plots.js";
 export { meanSe, quadrature, maxAbsDiff, relDiff } from "./stats.js";
@@ -30,6 +35,7 @@ export const problems: readonly Problem[] = [p1, p2, p3, p4, p5, p6];
 export const unavailable: readonly Unavailable[] = [
 ];
 
+/** Options of `runLab`. */
 export interface LabOptions {
   /** Problem ids to run (default: all). */
   only?: readonly string[];
@@ -50,6 +56,39 @@ export function selectProblems(only?: readonly string[]): { run: Problem[]; skip
   return { run: problems.filter((p) => pick(p.id)), skipped: unavailable.filter((u) => pick(u.id)) };
 }
 
+/** Yield to the event loop (so a progress bar redraws, or a Web Worker can post progress); exists in Node and browsers. */
+function yieldNow(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 0));
+}
+
+/** The key's per-setting checks of a problem's statements, as first-edition claim records. */
+export function claimsOf(statements: readonly Statement[]): Claim[] {
+  const out: Claim[] = [];
+  for (const s of statements) {
+    const set = s.checks ?? s.reading?.checks;
+    if (!set) continue;
+    set.checks.forEach((c, i) => {
+      const fix = s.correction?.checks.checks[i];
+      out.push({
+        id: `${s.id}#${i + 1}`,
+        statement: `${s.id}: ${set.formula}`,
+        params: c.params,
+        key: c.value,
+        measured: Number.isFinite(c.measured) ? c.measured : null,
+        uncertainty: c.uncertainty,
+        verdict: c.agrees ? "agrees" : "disagrees",
+        corrected: !c.agrees && fix ? fix.value : null,
+        correctedVerdict: !c.agrees && fix ? (fix.agrees ? "agrees" : "disagrees") : null,
+        note: s.why,
+        criterion: set.criterion,
+        ...(!c.agrees && fix && s.correction ? { correctedFormula: s.correction.line, correctedMeasured: fix.measured } : {}),
+      });
+    });
+  }
+  return out;
+}
+
+/** Run the experiments (all, or `only`) and return their statements, verdicts and plots. Browser-safe. */
 export async function runLab(options: LabOptions = {}): Promise<LabResult> {
   const quick = options.quick ?? false;
   const { run, skipped } = selectProblems(options.only);
@@ -66,14 +105,14 @@ export async function runLab(options: LabOptions = {}): Promise<LabResult> {
       async tick(label) {
         if (mine < planned) (mine++, done++);
         options.onProgress?.(done, total, label ?? p.id);
-        await new Promise((r) => setImmediate(r));
+        await yieldNow();
       },
     };
     options.onProgress?.(done, total, p.id);
     const ts = performance.now();
     try {
       const out = await p.run(ctx);
-      results.push({ id: p.id, title: p.title, seconds: (performance.now() - ts) / 1000, ...out });
+      results.push({ id: p.id, title: p.title, seconds: (performance.now() - ts) / 1000, ...out, claims: claimsOf(out.statements) });
     } catch (err) {
       failed.push({ id: p.id, title: p.title, reason: err instanceof Error ? err.message : String(err) });
     }

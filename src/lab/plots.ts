@@ -6,7 +6,8 @@ import * as vega from "vega";
 import * as vl from "vega-lite";
 import type { PlotSpec, SeriesKind } from "./claim.js";
 
-const dash: Record<SeriesKind, number[]> = { measured: [1, 0], key: [6, 4], corrected: [2, 2], other: [1, 0] };
+/** Dash pattern per kind of series (the legend shows it beside the colour). */
+const dash: Record<SeriesKind, number[]> = { measured: [1, 0], key: [8, 4], corrected: [2, 3], exact: [12, 3, 2, 3], control: [4, 2, 1, 2], other: [1, 0] };
 
 interface Row {
   series: string;
@@ -16,6 +17,9 @@ interface Row {
   lo?: number;
   hi?: number;
 }
+
+/** Plot width in SVG units; report.html scales the SVG to the page width (it keeps its viewBox). */
+export const PLOT_WIDTH = 900;
 
 /** The vega-lite spec for a plot (exported for results.json and for tests). */
 export function vegaLiteSpec(p: PlotSpec): vl.TopLevelSpec {
@@ -33,34 +37,28 @@ export function vegaLiteSpec(p: PlotSpec): vl.TopLevelSpec {
       rows.push(row);
     }
   }
-  const xScale = p.logX ? { type: "log" as const } : { zero: false };
+  const xScale = p.logX ? { type: "log" as const, nice: false } : { zero: false };
   const yScale = p.logY ? { type: "log" as const } : { zero: false };
   const names = p.series.map((s) => s.name);
-  const color = { field: "series", type: "nominal" as const, title: null, scale: { domain: names }, legend: { orient: "bottom" as const, columns: 2, labelLimit: 360 } };
+  // one legend for colour and dash: both keyed on the series name, with the same title
+  const legend = { orient: "bottom" as const, columns: 2, labelLimit: 0, symbolType: "stroke", symbolStrokeWidth: 2.5, symbolSize: 500, labelFontSize: 12 };
+  const color = { field: "series", type: "nominal" as const, title: "series", scale: { domain: names }, legend };
+  const strokeDash = { field: "series", type: "nominal" as const, title: "series", scale: { domain: names, range: p.series.map((s) => dash[s.kind]) }, legend };
   const x = { field: "x", type: "quantitative" as const, title: p.xTitle, scale: xScale, ...(p.xIntegers ? { axis: { format: "d", tickMinStep: 1 } } : {}) };
+  const y = { field: "y", type: "quantitative" as const, title: p.yTitle, scale: yScale };
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
     title: p.title,
-    width: 460,
-    height: 260,
+    width: PLOT_WIDTH,
+    height: 320,
     data: { values: rows as unknown as Record<string, unknown>[] },
     layer: [
+      { mark: { type: "line", strokeWidth: 2 }, encoding: { x, y, color, strokeDash } },
       {
-        // closed forms: lines only, dashed for the key, dotted for a corrected form
-        transform: [{ filter: "datum.kind !== 'measured'" }],
-        mark: { type: "line", strokeWidth: 1.8 },
-        encoding: {
-          x,
-          y: { field: "y", type: "quantitative", title: p.yTitle, scale: yScale },
-          color,
-          strokeDash: { field: "kind", type: "nominal", scale: { domain: Object.keys(dash), range: Object.values(dash) }, legend: null },
-        },
-      },
-      {
-        // measurements: points joined by a thin line
-        transform: [{ filter: "datum.kind === 'measured'" }],
-        mark: { type: "line", point: { filled: true, size: 45 }, strokeWidth: 1, opacity: 0.9 },
-        encoding: { x, y: { field: "y", type: "quantitative", title: p.yTitle, scale: yScale }, color },
+        // measured values: filled points (closed forms are lines only)
+        transform: [{ filter: "datum.kind === 'measured' || datum.kind === 'other'" }],
+        mark: { type: "point", filled: true, size: 50 },
+        encoding: { x, y, color },
       },
       {
         transform: [{ filter: "isValid(datum.lo)" }],
@@ -68,7 +66,7 @@ export function vegaLiteSpec(p: PlotSpec): vl.TopLevelSpec {
         encoding: { x, y: { field: "lo", type: "quantitative", scale: yScale }, y2: { field: "hi" }, color },
       },
     ],
-    config: { font: "Helvetica, Arial, sans-serif", view: { stroke: "#ddd" } },
+    config: { font: "Helvetica, Arial, sans-serif", view: { stroke: "#ddd" }, title: { fontSize: 14, anchor: "start" } },
   } as vl.TopLevelSpec;
 }
 

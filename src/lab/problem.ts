@@ -1,6 +1,7 @@
 /** What every experiment file provides, and what it gets while it runs. */
 import type { ProblemOutput } from "./claim.js";
 
+/** What an experiment gets while it runs. */
 export interface LabContext {
   /** A smaller version of every experiment (for tests): fewer seeds, settings and steps. */
   quick: boolean;
@@ -8,6 +9,7 @@ export interface LabContext {
   tick(label?: string): Promise<void>;
 }
 
+/** One problem of the seed: its id, title, and the experiment that measures its statements. */
 export interface Problem {
   id: string;
   title: string;

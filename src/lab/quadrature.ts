@@ -19,10 +19,12 @@ export function gaussExpect(f: (z: number) => number): number {
   return s;
 }
 
+/** softplus(v) = ln(1 + e^v), without overflow. */
 export function softplus(v: number): number {
   return v > 0 ? v + Math.log1p(Math.exp(-v)) : Math.log1p(Math.exp(v));
 }
 
+/** σ(v) = 1/(1 + e^{−v}), without overflow. */
 export function sigmoid(v: number): number {
   return v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v));
 }

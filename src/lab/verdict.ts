@@ -8,11 +8,13 @@ import type { Claim, Params, Verdict } from "./claim.js";
 /** Statistical claims agree within this many standard errors (two-sided, ≈ 99.7 % for a normal error). */
 export const SIGMAS = 3;
 
+/** How a first-edition claim is judged. */
 export type Test =
   | { kind: "statistical"; sigmas?: number }
   /** |measured − value| ≤ tolerance (+ |value|·relative). */
   | { kind: "exact"; tolerance: number; relative?: number; why: string };
 
+/** Judge one measurement against one value (first-edition claims). */
 export function judge(measured: number, uncertainty: number, value: number, test: Test): Verdict {
   if (!Number.isFinite(measured) || !Number.isFinite(value)) return "disagrees";
   const diff = Math.abs(measured - value);
@@ -20,6 +22,7 @@ export function judge(measured: number, uncertainty: number, value: number, test
   return diff <= test.tolerance + Math.abs(value) * (test.relative ?? 0) ? "agrees" : "disagrees";
 }
 
+/** A test in words. */
 export function describeTest(test: Test): string {
   if (test.kind === "statistical") return `|measured − value| ≤ ${test.sigmas ?? SIGMAS}σ`;
   const parts: string[] = [];
@@ -28,6 +31,7 @@ export function describeTest(test: Test): string {
   return `exact: |measured − value| ≤ ${parts.join(" + ")} (${test.why})`;
 }
 
+/** What `makeClaim` takes. */
 export interface ClaimInput {
   id: string;
   statement: string;

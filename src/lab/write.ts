@@ -5,6 +5,7 @@ import type { LabResult } from "./claim.js";
 import { renderSvg } from "./plots.js";
 import { htmlReport, markdownReport } from "./report.js";
 
+/** Where the report was written, and its files. */
 export interface WrittenReport {
   dir: string;
   files: string[];
@@ -16,6 +17,7 @@ function writeAtomic(path: string, text: string): void {
   renameSync(tmp, path);
 }
 
+/** Write report.md, report.html, results.json and plots/*.svg to `dir` (Node only). */
 export async function writeReport(r: LabResult, dir: string): Promise<WrittenReport> {
   mkdirSync(join(dir, "plots"), { recursive: true });
   const svgs: Record<string, string> = {};

@@ -120,9 +120,12 @@ export function kaimingNormal_(t: Tensor, o: KaimingOptions = {}): Tensor {
 }
 
 /**
- * The seed's residual rule (Problem 5): for L blocks x ← x + Conv(W, x) with N×N filters on C
- * channels, weights drawn with σ_w = √(ln 2 / (L·N²·C)) make the activation variance
- * (1 + N²·C·σ_w²)^L ≈ e^{L·N²·C·σ_w²} = 2 at the top: it doubles over the whole stack.
+ * The seed's residual rule (Problem 5): σ_w = √(ln 2 / (L·N²·C)) for L blocks x ← x + Conv(W, x)
+ * with N×N filters on C channels. Each block multiplies the activation variance by
+ * 1 + N²·C·σ_w² = 1 + ln 2/L, so over the stack it grows by (1 + ln 2/L)^L, which is *less than 2*:
+ * 1.69 at L = 1, 1.90 at L = 4, 1.97 at L = 16, reaching 2 only as L → ∞ (the rule solves the
+ * first-order form e^{L·N²·C·σ_w²} = 2; `fundl lab` measures this, P5 (c)). For exactly 2 use
+ * σ_w = √((2^{1/L} − 1)/(N²·C)).
  */
 export function residualSigma(L: number, N: number, C: number): number {
   for (const [n, v] of [["L", L], ["N", N], ["C", C]] as const) {

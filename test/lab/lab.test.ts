@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { htmlReport, markdownReport, renderSvg, runLab, selectProblems, type Claim, type LabResult } from "../../src/lab/index.js";
+import { controlsAccepted, htmlReport, markdownReport, renderSvg, runLab, selectProblems, VERDICTS, type Claim, type LabResult, type Statement } from "../../src/lab/index.js";
 
 const SEED_PROBLEMS = ["P1", "P2", "P3", "P4", "P5", "P6"];
 
@@ -48,6 +48,25 @@ describe("fundl lab (quick, in process)", () => {
     expect(r.summary.agrees + r.summary.disagrees).toBe(all.length);
   });
 
+  it("gives every statement of the key one verdict, quoted text and negative controls, all rejected", () => {
+    const all: Statement[] = r.problems.flatMap((p) => p.statements);
+    expect(new Set(all.map((s) => s.id)).size).toBe(all.length);
+    for (const s of all) {
+      expect(VERDICTS).toContain(s.verdict);
+      expect(s.key.length).toBeGreaterThan(0);
+      expect(s.why.length).toBeGreaterThan(0);
+      expect(s.controls.length).toBeGreaterThan(0);
+      if (s.verdict.startsWith("erratum")) {
+        expect(s.correction?.line.length).toBeGreaterThan(0);
+        expect(s.correction?.checks.agrees).toBe(true);
+      }
+    }
+    expect(controlsAccepted(r)).toEqual([]);
+    expect(r.summary.verdicts["unresolved"]).toBe(0);
+    expect(r.summary.untestedParts).toEqual([]);
+    expect(r.summary.statements).toBe(all.length);
+  });
+
   it("renders the markdown and a self-contained html report with SVG plots", async () => {
     const svgs: Record<string, string> = {};
     const files: Record<string, string> = {};
@@ -72,9 +91,11 @@ describe("fundl lab --quick --json (command line)", () => {
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
   it("ends with one JSON line and writes report.md, report.html and results.json", () => {
-    const stdout = execFileSync(process.execPath, ["bin/fundl.js", "lab", "--quick", "--json", "--out", out], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const stdout = execFileSync(process.execPath, ["bin/fundl.js", "lab", "--quick", "--json", "--only", "P1,P2,P4", "--out", out], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     const lines = stdout.trim().split("\n");
-    const json = JSON.parse(lines[lines.length - 1]!) as { problems: { id: string; title: string; claims: Claim[] }[] };
+    const json = JSON.parse(lines[lines.length - 1]!) as { problems: { id: string; title: string; statements: Statement[]; claims: Claim[] }[]; summary: LabResult["summary"] };
+    expect(json.summary.statements).toBeGreaterThan(0);
+    for (const p of json.problems) for (const st of p.statements) for (const k of ["id", "part", "key", "kind", "verdict", "why", "assumptions", "controls", "measurement"]) expect(st).toHaveProperty(k);
     expect(json.problems.length).toBeGreaterThan(0);
     for (const p of json.problems) {
       expect(typeof p.title).toBe("string");
