@@ -8,6 +8,7 @@ import { registerDemo } from "./cli/demo.js";
 import { registerTrain } from "./cli/train.js";
 import { registerBench } from "./cli/bench.js";
 import { registerLab } from "./cli/lab.js";
+import { registerServe } from "./cli/serve.js";
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerBench(program);
   registerLab(program);
+  registerServe(program);
   return program;
 }
 
