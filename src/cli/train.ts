@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { positiveInt, positiveNumber } from "./output.js";
 import { trainAdding } from "./train-adding.js";
 import { trainMnistCli } from "./train-mnist.js";
+import { trainFashionCli } from "./train-fashion.js";
 
 export interface TrainOptions {
   epochs?: number;
@@ -20,6 +21,8 @@ export interface TrainOptions {
   length?: number;
   steps?: number;
   backend?: string;
+  /** A folder holding the four IDX files of a split (mnist, fashion-mnist). */
+  data?: string;
 }
 
 export type TrainTask = (options: TrainOptions) => Promise<void>;
@@ -28,11 +31,12 @@ export type TrainTask = (options: TrainOptions) => Promise<void>;
 export const tasks: Record<string, TrainTask> = {};
 tasks.adding = trainAdding;
 tasks.mnist = trainMnistCli;
+tasks["fashion-mnist"] = trainFashionCli;
 
 export function registerTrain(program: Command): void {
   program
     .command("train")
-    .description("train a model on a task (mnist: a small CNN on handwritten digits; adding: recurrent cells on the adding problem)")
+    .description("train a model on a task (mnist: a small CNN on handwritten digits; fashion-mnist: the same CNN on clothing; adding: recurrent cells on the adding problem)")
     .argument("<task>", "what to train")
     .option("--epochs <n>", "passes over the training data", positiveInt("--epochs"))
     .option("--batch <n>", "batch size", positiveInt("--batch"))
@@ -46,6 +50,7 @@ export function registerTrain(program: Command): void {
     .option("--backend <name>", "kernel backend: fast, js or reference")
     .option("--save <file>", "write a checkpoint (safetensors) after each epoch")
     .option("--resume <file>", "continue from a checkpoint")
+    .option("--data <dir>", "folder with the four IDX files (mnist: the full 60k/10k MNIST; fashion-mnist: default /usr/share/datasets/fashion-mnist)")
     .option("--cell <kind>", "recurrent cell (adding task): ugrnn | gru | lstm | rnn")
     .option("--length <T>", "sequence length (adding task)", positiveInt("--length"))
     .option("--steps <n>", "training steps (adding task)", positiveInt("--steps"))

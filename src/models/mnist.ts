@@ -48,6 +48,9 @@ export interface MnistCnnOptions {
   standardize?: boolean;
   /** Dropout probability before the last dense layer (default 0: no Dropout layer). */
   dropout?: number;
+  /** The Standardize layer's pixel mean and std (default MNIST_MEAN, MNIST_STD; other datasets have their own). */
+  mean?: number;
+  std?: number;
 }
 
 /**
@@ -61,7 +64,7 @@ export function mnistCnn(options: MnistCnnOptions = {}): Sequential {
   const generator = new Generator(options.seed ?? 0);
   const { c1, c2, hidden } = options.widths ?? MNIST_WIDTHS;
   return new Sequential(
-    ...(options.standardize === false ? [] : [new Standardize(MNIST_MEAN, MNIST_STD)]),
+    ...(options.standardize === false ? [] : [new Standardize(options.mean ?? MNIST_MEAN, options.std ?? MNIST_STD)]),
     new Conv2d(1, c1, 3, { padding: 1, generator }),
     new ReLU(),
     new MaxPool2d(2),
