@@ -25,9 +25,9 @@ export interface AddingOptions {
 }
 
 export interface AddingBatch {
-  /** [T, N, 2]: x[t,n,0] = value, x[t,n,1] = marker. */
+  /** Shape [T, N, 2]: x[t,n,0] = value, x[t,n,1] = marker. */
   x: Tensor;
-  /** [N, 1]: the sum of the two marked values. */
+  /** Shape [N, 1]: the sum of the two marked values. */
   y: Tensor;
   /** The two marked positions of each sequence: positions[2n], positions[2n+1]. */
   positions: Int32Array;
