@@ -14,6 +14,7 @@ export class Generator {
     this.seed(seed);
   }
 
+  /** Restart the generator from `seed` (the same seed gives the same stream on every platform); returns this. */
   seed(seed: number): this {
     if (!Number.isFinite(seed)) throw new RangeError(`Generator: seed must be a finite number, got ${seed}`);
     // splitmix32 spreads one integer over the four state words.

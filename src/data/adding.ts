@@ -16,14 +16,17 @@ import { zeros, type Tensor } from "../tensor.js";
 /** MSE of always predicting the mean target 1.0: Var(U[0,1]) · 2 = 1/6. */
 export const ADDING_BASELINE_MSE = 1 / 6;
 
+/** Options of `addingProblem`: seed or generator, and dtype. */
 export interface AddingOptions {
   /** Seed of the generator (default 0); ignored when `generator` is given. */
   seed?: number;
   /** A generator to draw from (to continue a stream). */
   generator?: Generator;
+  /** Element type of x and y (default float32). */
   dtype?: DType;
 }
 
+/** One batch of the adding problem: sequences x [T, N, 2], targets y [N, 1] and the marked positions. */
 export interface AddingBatch {
   /** Shape [T, N, 2]: x[t,n,0] = value, x[t,n,1] = marker. */
   x: Tensor;

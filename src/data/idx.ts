@@ -16,17 +16,25 @@ export type IdxType = "ubyte" | "byte" | "short" | "int" | "float" | "double";
 
 /** The typed array that holds each IDX element type. */
 export interface IdxArrayTypes {
+  /** 0x08: unsigned bytes. */
   ubyte: Uint8Array;
+  /** 0x09: signed bytes. */
   byte: Int8Array;
+  /** 0x0B: 16-bit signed integers. */
   short: Int16Array;
+  /** 0x0C: 32-bit signed integers. */
   int: Int32Array;
+  /** 0x0D: 32-bit floats. */
   float: Float32Array;
+  /** 0x0E: 64-bit floats. */
   double: Float64Array;
 }
 
 /** A decoded IDX file: its element type, its shape (the header's dimensions) and its elements. */
 export interface IdxArray {
+  /** The element type the file's magic number names. */
   type: IdxType;
+  /** The dimension sizes from the header. */
   shape: number[];
   /** The elements in row-major order, in native byte order. */
   data: IdxArrayTypes[IdxType];

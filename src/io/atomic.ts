@@ -5,11 +5,16 @@
  */
 import { fsOrThrow } from "./node-fs.js";
 
+/** Options of `atomicWriteFileSync` (a hook before the rename, for tests). */
 export interface AtomicWriteOptions {
   /** Called after the temporary file is written and synced, just before the rename (tests use it to simulate a crash). */
   beforeRename?: (tempPath: string) => void;
 }
 
+/**
+ * Write `bytes` to `file` atomically: into a temporary file in the same folder, synced, then renamed over
+ * `file`, so a crash leaves the old file or the new one, never half of one.
+ */
 export function atomicWriteFileSync(file: string, bytes: Uint8Array, options: AtomicWriteOptions = {}): void {
   const { fs, path } = fsOrThrow("atomicWriteFileSync");
   const dir = path.dirname(path.resolve(file));

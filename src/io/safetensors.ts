@@ -14,13 +14,21 @@
 import { Tensor } from "../tensor.js";
 import type { DType } from "../dtype.js";
 
+/** A safetensors file's `__metadata__`: string keys to string values. */
 export type Metadata = Record<string, string>;
 
+/** A decoded safetensors file: its tensors by name and its metadata. */
 export interface SafetensorsContents {
+  /** The tensors by name. */
   tensors: Record<string, Tensor>;
+  /** The file's `__metadata__`. */
   metadata: Metadata;
 }
 
+/**
+ * Thrown for a file or buffer that is not valid safetensors, or a tensor fundl cannot store; the message says
+ * what and where.
+ */
 export class SafetensorsError extends Error {
   override name = "SafetensorsError";
 }

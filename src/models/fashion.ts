@@ -7,6 +7,7 @@ import { mnistCnn, type MnistCnnOptions } from "./mnist.js";
 
 /** Fashion-MNIST's pixel mean and standard deviation (of the 60,000 training images, pixels in [0, 1]). */
 export const FASHION_MNIST_MEAN = 0.286;
+/** See FASHION_MNIST_MEAN. */
 export const FASHION_MNIST_STD = 0.353;
 
 /** `mnistCnn` standardizing with FASHION_MNIST_MEAN and FASHION_MNIST_STD (same layers and state-dict names). */

@@ -18,6 +18,7 @@ import type { Tensor } from "../../tensor.js";
 import { Module } from "../module.js";
 import type { CellState, RecurrentCell } from "./cell.js";
 
+/** Options of `RNN`: batch-first layout and truncated backpropagation through time. */
 export interface RNNOptions {
   /** x is [B, T, I] and outputs [B, T, H] (default false: [T, B, ·]). */
   batchFirst?: boolean;
@@ -25,6 +26,7 @@ export interface RNNOptions {
   truncate?: number;
 }
 
+/** What `RNN.forward` returns: every step's hidden output and the final state. */
 export interface RNNResult<S extends CellState> {
   /** Every step's hidden output: [T, B, H] ([B, T, H] with batchFirst). */
   outputs: Tensor;
@@ -32,9 +34,16 @@ export interface RNNResult<S extends CellState> {
   last: S;
 }
 
+/**
+ * Unrolls a recurrent cell over a sequence: forward(x [T, B, I], state0?) → { outputs [T, B, H], last }, with
+ * batch-first and truncated BPTT options.
+ */
 export class RNN<S extends CellState = Tensor> extends Module {
+  /** The cell unrolled over time. */
   readonly cell: RecurrentCell<S>;
+  /** Whether x and outputs are [B, T, ·] instead of [T, B, ·]. */
   readonly batchFirst: boolean;
+  /** Truncated BPTT: steps between detaching the state, or null for full backpropagation. */
   readonly truncate: number | null;
 
   constructor(cell: RecurrentCell<S>, options: RNNOptions = {}) {
@@ -46,6 +55,7 @@ export class RNN<S extends CellState = Tensor> extends Module {
     this.truncate = k ?? null;
   }
 
+  /** Run the cell over x's steps from state0 (default zeros): every step's hidden output and the last state. */
   forward(x: Tensor, state0?: S): RNNResult<S> {
     if (x.ndim !== 3) {
       throw new ShapeError(`RNN: input must be ${this.batchFirst ? "[batch, time, features]" : "[time, batch, features]"}, got ${fmt(x.shape)}`);
