@@ -11,18 +11,23 @@ import { attributed, countWork } from "./profile.js";
 import { broadcastOffsets, fmt, sameShape, ShapeError, sizeOf, type Shape } from "./shape.js";
 import { Tensor } from "./tensor.js";
 
+/** A node of the autograd graph: the op that made a tensor, its inputs, and its backward. */
 export interface GradNode {
+  /** The op's name. */
   op: string;
+  /** The tensors the op read. */
   inputs: Tensor[];
   /** The inputs' and the output's versions when the forward ran (checked before the backward uses them). */
   versions?: { inputs: number[]; out: number };
   /** Reads `out.grad` and adds into the inputs' `.grad` (through `addGrad`/`gradBuffer`). */
   backward: (out: Tensor) => void;
+  /** Whether a backward without retainGraph has already run through (and freed) this node. */
   freed: boolean;
   /** Called once when backward frees this node: hands back storage only its backward used. */
   release?: () => void;
 }
 
+/** Options of `Tensor.backward`. */
 export interface BackwardOptions {
   /** Keep the graph so that backward can run through it again (default false). */
   retainGraph?: boolean;
@@ -35,6 +40,7 @@ export interface BackwardOptions {
 let gradEnabled = true;
 let anomalyEnabled = false;
 
+/** Whether ops record the graph now (false inside `noGrad`). */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }
@@ -61,6 +67,10 @@ export function enableGrad<T>(fn: () => T): T {
   }
 }
 
+/**
+ * Thrown by anomaly detection (`detectAnomaly`) when an op's forward or backward produces NaN or Inf; the
+ * message names the op.
+ */
 export class AnomalyError extends Error {
   override name = "AnomalyError";
 }
@@ -111,7 +121,9 @@ function checkFinite(where: string, t: Tensor, what: string, inputs: readonly Te
 // Recording ops
 // ---------------------------------------------------------------------------------------------
 
+/** What an op's body returns to `runOp`: the output tensor, its backward, and the work it did. */
 export interface OpResult {
+  /** The op's output tensor. */
   out: Tensor;
   /** The op's backward: reads out.grad, adds into the inputs' grads. Omit for non-differentiable ops. */
   backward?: (out: Tensor) => void;

@@ -1,5 +1,6 @@
 /** Element types a tensor can hold. float32 is the default; float64 is for gradient checks and definitions. */
 export type DType = "float32" | "float64";
+/** The typed arrays that hold a tensor's elements: Float32Array for float32, Float64Array for float64. */
 export type TypedArray = Float32Array | Float64Array;
 
 export const DTYPES: readonly DType[] = ["float32", "float64"];

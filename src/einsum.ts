@@ -32,8 +32,11 @@ import { Tensor } from "./tensor.js";
 import { empty, sameDType } from "./ops/util.js";
 import { permuteData } from "./ops/view.js";
 
+/** A parsed einsum spec: the index letters of each input and of the output. */
 export interface EinsumSpec {
+  /** The index letters of each input. */
   inputs: string[][];
+  /** The index letters of the output. */
   output: string[];
 }
 
@@ -287,10 +290,18 @@ export function einsumNaive(spec: string, ...tensors: Tensor[]): Tensor {
 // Showing the derivation to people
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * What `explainEinsum` returns: the forward equation, the backward equation of each input (by the swap rule),
+ * and both as text.
+ */
 export interface EinsumExplanation {
+  /** The forward equation, e.g. `y[b,c] += W[c,k]·x[b,k]`. */
   forward: string;
+  /** One backward equation per input, by the swap rule. */
   backward: string[];
+  /** The forward and backward equations, one per line. */
   text: string;
+  /** Same as `text`. */
   toString(): string;
 }
 

@@ -6,6 +6,7 @@ import { noGrad } from "./autograd.js";
 import { Generator } from "./random.js";
 import { Tensor } from "./tensor.js";
 
+/** Options of `gradcheck`: finite-difference step and tolerances. */
 export interface GradcheckOptions {
   /** Finite-difference step (default 1e-6). */
   eps?: number;
@@ -16,15 +17,29 @@ export interface GradcheckOptions {
   maxElements?: number;
 }
 
+/**
+ * The element of a gradient check nearest to (or furthest past) its tolerance: input, index, both gradients and
+ * their error.
+ */
 export interface GradcheckWorst {
+  /** Which input (its position in the list). */
   input: number;
+  /** The element's index in that input. */
   index: number[];
+  /** The gradient from backward. */
   analytic: number;
+  /** The central finite difference. */
   numeric: number;
+  /** |analytic − numeric|. */
   error: number;
 }
 
+/**
+ * What `gradcheck` returns: whether every analytic gradient matched finite differences, the largest error, and
+ * the worst element.
+ */
 export interface GradcheckResult {
+  /** True when every analytic gradient element is within tolerance of its finite difference. */
   ok: boolean;
   /** The largest |analytic − numeric| over every checked element. */
   maxError: number;

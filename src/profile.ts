@@ -4,17 +4,25 @@
  * op's backward is reported under "<op>.backward" with everything it ran inside counted there.
  */
 export interface OpStats {
+  /** Number of calls. */
   calls: number;
+  /** Multiplications performed (forward and backward). */
   multiplies: number;
+  /** Additions performed (forward and backward). */
   adds: number;
+  /** Wall-clock milliseconds spent in the op. */
   ms: number;
   /** Op-specific extra counters, e.g. conv2d's multiplies that touched real (not padded) pixels. */
   extra?: Record<string, number>;
 }
 
+/** What `profile` returns: the function's result, the total multiplies, adds and milliseconds, and the same per op. */
 export interface ProfileReport<T> {
+  /** What the profiled function returned. */
   result: T;
+  /** Multiplies, adds and milliseconds of all ops together. */
   total: { multiplies: number; adds: number; ms: number };
+  /** The same per op name. */
   byOp: Record<string, OpStats>;
 }
 

@@ -14,6 +14,7 @@ export class Generator {
     this.seed(seed);
   }
 
+  /** Restart the generator from `seed` (the same seed gives the same stream on every platform); returns this. */
   seed(seed: number): this {
     checkSeed(seed, "Generator");
     // Every safe integer gives its own state: splitmix32 spreads the low 32 bits of |seed| over

@@ -3,6 +3,7 @@
  */
 export type Shape = readonly number[];
 
+/** Thrown when tensor shapes do not fit an op (the message names the op and the shapes). */
 export class ShapeError extends Error {
   override name = "ShapeError";
 }

@@ -11,8 +11,11 @@ import { runBackward, type BackwardOptions } from "./autograd.js";
 /** Nested arrays of numbers, as `toArray()` returns and `tensor()` accepts. */
 export type NestedArray = number | NestedArray[];
 
+/** Options of tensor constructors: the element type (default float32) and whether the tensor requires grad. */
 export interface TensorOptions {
+  /** Element type (default "float32"). */
   dtype?: DType;
+  /** Record ops on this tensor so that backward reaches it (default false). */
   requiresGrad?: boolean;
 }
 
@@ -25,9 +28,16 @@ export interface TensorOptions {
  */
 const versions = new WeakMap<TypedArray, number>();
 
+/**
+ * An n-dimensional array of float32 or float64 numbers (row-major, contiguous) that can record the ops applied
+ * to it, so that `backward()` fills the `.grad` of the tensors it came from.
+ */
 export class Tensor {
+  /** The elements in row-major order (Float32Array or Float64Array, by dtype). */
   readonly data: TypedArray;
+  /** The size of each dimension ([] for a scalar). */
   readonly shape: readonly number[];
+  /** The element type: "float32" or "float64". */
   readonly dtype: DType;
   /** Whether gradients flow to (or through) this tensor. */
   requiresGrad: boolean;
@@ -48,6 +58,7 @@ export class Tensor {
     this.requiresGrad = requiresGrad;
   }
 
+  /** The number of elements (the product of the shape). */
   get size(): number {
     return this.data.length;
   }
@@ -65,9 +76,12 @@ export class Tensor {
     versions.set(this.data, this.version + 1);
     return this;
   }
+
+  /** The number of dimensions. */
   get ndim(): number {
     return this.shape.length;
   }
+  /** Row-major strides: how many elements apart consecutive indices of each dimension are. */
   get strides(): number[] {
     return stridesOf(this.shape);
   }
@@ -102,6 +116,7 @@ export class Tensor {
     return Array.from(this.data);
   }
 
+  /** The values as nested rows, with shape and dtype. */
   toString(): string {
     return formatTensor(this);
   }
@@ -117,6 +132,7 @@ export class Tensor {
     return this;
   }
 
+  /** Drop this tensor's gradient (set `.grad` to null). */
   zeroGrad(): void {
     this.grad = null;
   }
@@ -257,7 +273,12 @@ function describeValue(v: unknown): string {
   return `${typeof v}${v === undefined ? "" : ` ${String(v)}`}`;
 }
 
+/**
+ * Options of the random constructors: TensorOptions plus a seed (the same seed gives the same numbers on every
+ * platform).
+ */
 export interface CreateOptions extends TensorOptions {
+  /** Seed of a fresh generator (default: the global generator). */
   seed?: number;
 }
 
@@ -269,22 +290,27 @@ function filled(op: string, shape: Shape, value: number, options: TensorOptions)
   return new Tensor(data, s, options.requiresGrad ?? false);
 }
 
+/** A tensor of the given shape with every element equal to `value`. */
 export function full(shape: Shape, value: number, options: TensorOptions = {}): Tensor {
   return filled("full", shape, value, options);
 }
 
+/** A tensor of the given shape filled with 0 (float32 unless `dtype` says otherwise). */
 export function zeros(shape: Shape, options: TensorOptions = {}): Tensor {
   return filled("zeros", shape, 0, options);
 }
 
+/** A tensor of the given shape filled with 1 (float32 unless `dtype` says otherwise). */
 export function ones(shape: Shape, options: TensorOptions = {}): Tensor {
   return filled("ones", shape, 1, options);
 }
 
+/** Zeros with the shape and dtype of `t` (options may override the dtype). */
 export function zerosLike(t: Tensor, options: TensorOptions = {}): Tensor {
   return zeros(t.shape, { dtype: t.dtype, ...options });
 }
 
+/** Ones with the shape and dtype of `t` (options may override the dtype). */
 export function onesLike(t: Tensor, options: TensorOptions = {}): Tensor {
   return ones(t.shape, { dtype: t.dtype, ...options });
 }
@@ -302,6 +328,7 @@ export function arange(start: number, end?: number, step = 1, options: TensorOpt
   return new Tensor(data, [n], options.requiresGrad ?? false);
 }
 
+/** `steps` values evenly spaced from `start` to `end`, both included (like `torch.linspace`). */
 export function linspace(start: number, end: number, steps: number, options: TensorOptions = {}): Tensor {
   if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`linspace: steps must be a positive integer, got ${steps}`);
   const data = allocate(checkDType(options.dtype ?? "float32", "linspace"), steps);
@@ -309,6 +336,7 @@ export function linspace(start: number, end: number, steps: number, options: Ten
   return new Tensor(data, [steps], options.requiresGrad ?? false);
 }
 
+/** The n×n identity matrix. */
 export function eye(n: number, options: TensorOptions = {}): Tensor {
   const t = zeros([n, n], options);
   for (let i = 0; i < n; i++) t.data[i * n + i] = 1;

@@ -243,6 +243,7 @@ export function conv2dBackwardWeightJs(gy: TypedArray, x: TypedArray, gw: TypedA
   }
 }
 
+/** The "js" backend's kernels: matmul and im2col convolutions in plain JavaScript. */
 export const jsKernels: Kernels = {
   matmul: matmulJs,
   conv2dForward: conv2dForwardJs,

@@ -48,10 +48,12 @@ export function setBackend(name: string): void {
   active = { ...referenceKernels, ...overrides };
 }
 
+/** The name of the active kernel backend ("fast", "js" or "reference"). */
 export function getBackend(): string {
   return activeName;
 }
 
+/** The names of the registered kernel backends. */
 export function listBackends(): string[] {
   return [...registry.keys()];
 }
@@ -68,6 +70,7 @@ export function setThreads(n: number): void {
   setFastThreads(n);
 }
 
+/** The number of threads the fast kernels use. */
 export function getThreads(): number {
   return threads;
 }

@@ -41,6 +41,12 @@ export interface MnistRunOptions {
   afterBackward?: (epoch: number, step: number, model: fl.nn.Module) => void;
   /** Show a progress bar on stderr (default true; it is silent unless stderr is a terminal). */
   progress?: boolean;
+  /** Train and test sets to use instead of the bundled digits' seeded split (e.g. from `fl.data.loadIdxSplit`). */
+  split?: { train: fl.data.TensorDataset; test: fl.data.TensorDataset };
+  /** Build the model instead of `fl.models.mnistCnn` (e.g. `fl.models.fashionCnn`); it gets the run's settings. */
+  buildModel?: (o: fl.models.MnistCnnOptions) => fl.nn.Sequential;
+  /** Augment a training batch instead of shifting it by `augment` pixels (it is called only when `augment` > 0). */
+  augmentBatch?: (x: fl.Tensor, generator: fl.Generator) => fl.Tensor;
 }
 
 export interface EpochResult {
@@ -103,7 +109,7 @@ async function trainMnistLocked(options: MnistRunOptions): Promise<MnistResult> 
       throw new Error(`train mnist: ${options.resume} is a fundl checkpoint but not one written by \`fundl train mnist --save\``);
     }
   }
-  const split = await fl.data.mnistSplit();
+  const split = options.split ?? (await fl.data.mnistSplit());
   const sizes = { train: split.train.length, test: split.test.length };
   // a checkpoint's settings pass the same checks as a new run's options
   if (meta) validateMnistSettings(meta.settings, `checkpoint ${options.resume}`, sizes);
@@ -113,7 +119,7 @@ async function trainMnistLocked(options: MnistRunOptions): Promise<MnistResult> 
   const train = settings.trainLimit ? split.train.subset(range(settings.trainLimit)) : split.train;
   const test = settings.testLimit ? split.test.subset(range(settings.testLimit)) : split.test;
 
-  const model = fl.models.mnistCnn({ seed, widths, standardize: settings.standardize, dropout: settings.dropout });
+  const model = (options.buildModel ?? fl.models.mnistCnn)({ seed, widths, standardize: settings.standardize, dropout: settings.dropout });
   const optimizer = new fl.optim.Adam(model.parameters(), { lr });
   const loader = new fl.data.DataLoader(train, { batchSize: batch, shuffle: true, seed });
   // cosine decay from lr to 0 over the whole run, stepped once per batch
@@ -155,7 +161,8 @@ async function trainMnistLocked(options: MnistRunOptions): Promise<MnistResult> 
     try {
       for (const { x, y } of loader) {
         // random shifts drawn from (seed, epoch, step) alone, so a resumed run draws the same ones
-        const input = settings.augment > 0 ? fl.data.randomShift(x, settings.augment, new fl.Generator(augmentSeed(seed, epoch, step))) : x;
+        const generator = new fl.Generator(augmentSeed(seed, epoch, step));
+        const input = settings.augment > 0 ? (options.augmentBatch?.(x, generator) ?? fl.data.randomShift(x, settings.augment, generator)) : x;
         const logits = model.forward(input) as fl.Tensor;
         const loss = fl.crossEntropy(logits, y);
         const lv = loss.item();
@@ -278,8 +285,12 @@ function subsetFromEnv(): { trainLimit?: number; testLimit?: number } {
   return { trainLimit: a, testLimit: b };
 }
 
+/** What to do when `--data DIR` lacks MNIST's IDX files. */
+const MNIST_IDX_HOWTO = "Download the four files (train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz, t10k-images-idx3-ubyte.gz, t10k-labels-idx1-ubyte.gz) of MNIST into DIR, or leave --data out to train on the bundled 10,000 digits";
+
 /** The `fundl train mnist` runner (registered in train.ts's `tasks`). */
 export async function trainMnistCli(options: TrainOptions): Promise<void> {
+  if (options.exportOnnx) fl.io.checkWritableTarget(options.exportOnnx, "train mnist --export-onnx"); // before training, not after
   const backend = chooseBackend(options.backend);
   if (options.threads) fl.setThreads(options.threads);
   const log = options.json ? (s: string) => process.stderr.write(s + "\n") : (s: string) => process.stdout.write(s + "\n");
@@ -291,6 +302,7 @@ export async function trainMnistCli(options: TrainOptions): Promise<void> {
     seed: options.seed,
     save: options.save,
     resume: options.resume,
+    ...(options.data ? { split: await fl.data.loadIdxSplit(options.data, { name: "MNIST", howToGet: MNIST_IDX_HOWTO }) } : {}),
     ...subsetFromEnv(),
     onEpoch: (e) =>
       log(

@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { positiveInt, positiveNumber } from "./output.js";
 import { trainAdding } from "./train-adding.js";
 import { trainMnistCli } from "./train-mnist.js";
+import { trainFashionCli } from "./train-fashion.js";
 
 export interface TrainOptions {
   epochs?: number;
@@ -20,8 +21,10 @@ export interface TrainOptions {
   length?: number;
   steps?: number;
   backend?: string;
-  /** Write the trained model as ONNX to this file (mnist). */
+  /** Write the trained model as ONNX to this file (mnist, fashion-mnist). */
   exportOnnx?: string;
+  /** A folder holding the four IDX files of a split (mnist, fashion-mnist). */
+  data?: string;
 }
 
 export type TrainTask = (options: TrainOptions) => Promise<void>;
@@ -30,6 +33,7 @@ export type TrainTask = (options: TrainOptions) => Promise<void>;
 export const tasks: Record<string, TrainTask> = {};
 tasks.adding = trainAdding;
 tasks.mnist = trainMnistCli;
+tasks["fashion-mnist"] = trainFashionCli;
 
 /**
  * Flags that only some tasks read: task → its own flags (option names as commander stores them).
@@ -38,6 +42,8 @@ tasks.mnist = trainMnistCli;
  */
 export const taskOnlyFlags: Record<string, readonly (keyof TrainOptions | string)[]> = {
   adding: ["cell", "length", "steps"],
+  mnist: ["exportOnnx", "data"],
+  "fashion-mnist": ["exportOnnx", "data"],
 };
 
 /** Refuse flags that belong to other tasks than `task`, naming the flag and its task(s). */
@@ -55,7 +61,7 @@ export function checkTaskFlags(task: string, options: object): void {
 export function registerTrain(program: Command): void {
   program
     .command("train")
-    .description("train a model on a task (mnist: a small CNN on handwritten digits; adding: recurrent cells on the adding problem)")
+    .description("train a model on a task (mnist: a small CNN on handwritten digits; fashion-mnist: the same CNN on clothing; adding: recurrent cells on the adding problem)")
     .argument("<task>", "what to train")
     .option("--epochs <n>", "passes over the training data", positiveInt("--epochs"))
     .option("--batch <n>", "batch size", positiveInt("--batch"))
@@ -69,7 +75,8 @@ export function registerTrain(program: Command): void {
     .option("--backend <name>", "kernel backend: fast, js or reference")
     .option("--save <file>", "write a checkpoint (safetensors) after each epoch")
     .option("--resume <file>", "continue from a checkpoint")
-    .option("--export-onnx <file>", "after training, write the model as ONNX (mnist)")
+    .option("--export-onnx <file>", "after training, write the model as ONNX (mnist, fashion-mnist)")
+    .option("--data <dir>", "folder with the four IDX files (mnist: the full 60k/10k MNIST; fashion-mnist: default /usr/share/datasets/fashion-mnist)")
     .option("--cell <kind>", "recurrent cell (adding task): ugrnn | gru | lstm | rnn")
     .option("--length <T>", "sequence length (adding task)", positiveInt("--length"))
     .option("--steps <n>", "training steps (adding task)", positiveInt("--steps"))

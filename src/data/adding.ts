@@ -16,18 +16,21 @@ import { zeros, type Tensor } from "../tensor.js";
 /** MSE of always predicting the mean target 1.0: Var(U[0,1]) · 2 = 1/6. */
 export const ADDING_BASELINE_MSE = 1 / 6;
 
+/** Options of `addingProblem`: seed or generator, and dtype. */
 export interface AddingOptions {
   /** Seed of the generator (default 0); ignored when `generator` is given. */
   seed?: number;
   /** A generator to draw from (to continue a stream). */
   generator?: Generator;
+  /** Element type of x and y (default float32). */
   dtype?: DType;
 }
 
+/** One batch of the adding problem: sequences x [T, N, 2], targets y [N, 1] and the marked positions. */
 export interface AddingBatch {
-  /** [T, N, 2]: x[t,n,0] = value, x[t,n,1] = marker. */
+  /** Shape [T, N, 2]: x[t,n,0] = value, x[t,n,1] = marker. */
   x: Tensor;
-  /** [N, 1]: the sum of the two marked values. */
+  /** Shape [N, 1]: the sum of the two marked values. */
   y: Tensor;
   /** The two marked positions of each sequence: positions[2n], positions[2n+1]. */
   positions: Int32Array;

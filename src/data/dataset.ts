@@ -2,6 +2,7 @@
 import { Tensor } from "../tensor.js";
 import { fmt, ShapeError } from "../shape.js";
 
+/** One batch: inputs x (batch first) and integer labels y. */
 export interface Batch {
   /** Inputs, batch first. */
   x: Tensor;
@@ -9,7 +10,9 @@ export interface Batch {
   y: Int32Array;
 }
 
+/** A dataset: its length and a way to gather rows by index into a batch. */
 export interface Dataset {
+  /** Number of rows. */
   readonly length: number;
   /** Gather rows `indices` (in that order) into one batch. */
   batch(indices: ArrayLike<number>): Batch;
@@ -17,6 +20,7 @@ export interface Dataset {
 
 /** Inputs [N, …] (any trailing shape) with integer labels [N]. */
 export class TensorDataset implements Dataset {
+  /** Number of rows. */
   readonly length: number;
   private readonly rowSize: number;
 

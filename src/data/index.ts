@@ -10,3 +10,8 @@ export { encodeMnistBytes, mnistFromBytes, loadMnistFromUrl } from "./mnist-byte
 export type { EncodeMnistOptions, MnistPixelScale } from "./mnist-bytes.js";
 export { addingProblem, ADDING_BASELINE_MSE } from "./adding.js";
 export type { AddingBatch, AddingOptions } from "./adding.js";
+export { readIdx, parseIdx, decodeIdx, encodeIdx, isGzip } from "./idx.js";
+export type { IdxArray, IdxType, IdxArrayTypes } from "./idx.js";
+export { loadIdxSplit, findIdxSplitFiles, loadFashionMnist, FASHION_MNIST_DEBIAN_DIR, FASHION_MNIST_CLASSES, IDX_SPLIT_FILES } from "./idx-split.js";
+export type { IdxSplitOptions } from "./idx-split.js";
+export { randomHorizontalFlip } from "./flip.js";

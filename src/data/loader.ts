@@ -6,7 +6,9 @@
 import { Generator } from "../random.js";
 import type { Batch, Dataset } from "./dataset.js";
 
+/** Options of `DataLoader`: batch size, shuffling, seed and whether to drop a short last batch. */
 export interface DataLoaderOptions {
+  /** Rows per batch. */
   batchSize: number;
   /** Shuffle every epoch (default false). */
   shuffle?: boolean;
@@ -16,7 +18,9 @@ export interface DataLoaderOptions {
   dropLast?: boolean;
 }
 
+/** A DataLoader's position: its seed, the epochs completed and the batches taken from the current epoch. */
 export interface DataLoaderState {
+  /** Seed of the shuffles. */
   seed: number;
   /** Epochs completed. */
   epoch: number;
@@ -24,12 +28,22 @@ export interface DataLoaderState {
   position: number;
 }
 
+/**
+ * Batches over a dataset, in order or shuffled by a seeded permutation per epoch; its state (seed, epoch,
+ * position) resumes exactly.
+ */
 export class DataLoader implements Iterable<Batch> {
+  /** Rows per batch. */
   readonly batchSize: number;
+  /** Whether each epoch is a fresh seeded permutation. */
   readonly shuffle: boolean;
+  /** Whether a short last batch is dropped. */
   readonly dropLast: boolean;
+  /** Seed of the shuffles. */
   seed: number;
+  /** Epochs completed. */
   epoch = 0;
+  /** Batches already taken from the current epoch. */
   position = 0;
 
   constructor(readonly dataset: Dataset, options: DataLoaderOptions) {
@@ -71,10 +85,12 @@ export class DataLoader implements Iterable<Batch> {
     this.position = 0;
   }
 
+  /** The loader's position (seed, epoch, position), for a checkpoint. */
   stateDict(): DataLoaderState {
     return { seed: this.seed, epoch: this.epoch, position: this.position };
   }
 
+  /** Continue from a position saved by `stateDict()`. */
   loadStateDict(s: DataLoaderState): void {
     for (const k of ["seed", "epoch", "position"] as const) {
       if (!Number.isInteger(s[k]) || (k !== "seed" && s[k] < 0)) throw new RangeError(`DataLoader.loadStateDict: ${k} must be an integer${k === "seed" ? "" : " ≥ 0"}, got ${s[k]}`);

@@ -57,6 +57,7 @@ export async function loadMnist(): Promise<TensorDataset> {
   return cache;
 }
 
+/** Options of `mnistSplit`: the training size and the seed of the split. */
 export interface MnistSplitOptions {
   /** Training rows (default 8,000); the rest (2,000) are the held-out test set. */
   trainSize?: number;

@@ -8,6 +8,7 @@
 import { fsOrThrow } from "./node-fs.js";
 import { checkWritableTarget, removeStaleTemps } from "./target.js";
 
+/** Options of `atomicWriteFileSync` (a hook before the rename, for tests). */
 export interface AtomicWriteOptions {
   /** Called after the temporary file is written and synced, just before the rename (tests use it to simulate a crash). */
   beforeRename?: (tempPath: string) => void;

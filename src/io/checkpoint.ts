@@ -9,9 +9,14 @@ import type { Tensor } from "../tensor.js";
 import type { OptimizerStateDict } from "../optim/optimizer.js";
 import { nullProtoRecord, SafetensorsError, type Metadata, type SafetensorsContents } from "./safetensors.js";
 
+/** The `format` metadata value that marks a safetensors file as a fundl checkpoint. */
 export const CHECKPOINT_FORMAT = "fundl-checkpoint/1";
 const OPT_PREFIX = "optimizer.state.";
 
+/**
+ * A training checkpoint: the model's state dict, the optimiser's state dict, and JSON-able meta data (epoch,
+ * loader, schedule…).
+ */
 export interface Checkpoint {
   /** Model parameters and buffers by name (module.stateDict()). */
   model: Record<string, Tensor>;

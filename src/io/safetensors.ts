@@ -44,7 +44,9 @@ export function nullProtoRecord<T>(): Record<string, T> {
 
 /** What a safetensors file holds: tensors by name and string metadata (both null-prototype objects when read). */
 export interface SafetensorsContents {
+  /** The tensors by name. */
   tensors: Record<string, Tensor>;
+  /** The file's `__metadata__`. */
   metadata: Metadata;
 }
 

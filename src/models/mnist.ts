@@ -14,15 +14,20 @@ import { tensor, type Tensor } from "../tensor.js";
 
 /** Channel and unit counts of the CNN (defaults: conv 1→32, conv 32→64, dense 3136→128→10). */
 export interface MnistWidths {
+  /** Channels of the first convolution. */
   c1: number;
+  /** Channels of the second convolution. */
   c2: number;
+  /** Units of the hidden dense layer. */
   hidden: number;
 }
 
+/** The default widths of `mnistCnn`: conv 1→32, conv 32→64, dense 3136→128→10. */
 export const MNIST_WIDTHS: Readonly<MnistWidths> = Object.freeze({ c1: 32, c2: 64, hidden: 128 });
 
 /** MNIST's pixel mean and standard deviation (the usual constants, of the 60,000 training digits, pixels in [0, 1]). */
 export const MNIST_MEAN = 0.1307;
+/** See MNIST_MEAN. */
 export const MNIST_STD = 0.3081;
 
 /** x ↦ (x − mean) / std, with mean and std kept as buffers (so a checkpoint carries them). */
@@ -34,20 +39,27 @@ export class Standardize extends Module {
     this.buffer("std", tensor([std]));
   }
 
+  /** (x − mean) / std. */
   forward(x: Tensor): Tensor {
     // y[…] = (x[…] − mean) / std
     return div(sub(x, this.getBuffer("mean")), this.getBuffer("std"));
   }
 }
 
+/** Options of `mnistCnn`: seed, widths, standardization and dropout. */
 export interface MnistCnnOptions {
   /** Seed of the initial weights (default 0). */
   seed?: number;
+  /** Channel and unit counts (default MNIST_WIDTHS). */
   widths?: MnistWidths;
   /** Start with a Standardize layer, so the model takes raw [0, 1] pixels (default true). */
   standardize?: boolean;
   /** Dropout probability before the last dense layer (default 0: no Dropout layer). */
   dropout?: number;
+  /** The Standardize layer's pixel mean and std (default MNIST_MEAN, MNIST_STD; other datasets have their own). */
+  mean?: number;
+  /** The Standardize layer's std (default MNIST_STD). */
+  std?: number;
 }
 
 /**
@@ -61,7 +73,7 @@ export function mnistCnn(options: MnistCnnOptions = {}): Sequential {
   const generator = new Generator(options.seed ?? 0);
   const { c1, c2, hidden } = options.widths ?? MNIST_WIDTHS;
   return new Sequential(
-    ...(options.standardize === false ? [] : [new Standardize(MNIST_MEAN, MNIST_STD)]),
+    ...(options.standardize === false ? [] : [new Standardize(options.mean ?? MNIST_MEAN, options.std ?? MNIST_STD)]),
     new Conv2d(1, c1, 3, { padding: 1, generator }),
     new ReLU(),
     new MaxPool2d(2),

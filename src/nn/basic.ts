@@ -4,25 +4,33 @@ import { flatten } from "../ops/view.js";
 import type { Tensor } from "../tensor.js";
 import { Module } from "./module.js";
 
+/** The layer y = max(x, 0). */
 export class ReLU extends Module {
+  /** max(x, 0). */
   forward(x: Tensor): Tensor {
     return relu(x);
   }
 }
 
+/** The layer y = 1 / (1 + e^−x). */
 export class Sigmoid extends Module {
+  /** 1 / (1 + e^−x). */
   forward(x: Tensor): Tensor {
     return sigmoid(x);
   }
 }
 
+/** The layer y = tanh x. */
 export class Tanh extends Module {
+  /** tanh x. */
   forward(x: Tensor): Tensor {
     return tanh(x);
   }
 }
 
+/** The layer y = x. */
 export class Identity extends Module {
+  /** x unchanged. */
   forward(x: Tensor): Tensor {
     return x;
   }
@@ -33,6 +41,7 @@ export class Flatten extends Module {
   constructor(readonly startDim = 1, readonly endDim = -1) {
     super();
   }
+  /** Merge dimensions startDim..endDim of x into one. */
   forward(x: Tensor): Tensor {
     return flatten(x, this.startDim, this.endDim);
   }
@@ -40,12 +49,14 @@ export class Flatten extends Module {
 
 /** Runs modules in order; they are named "0", "1", … as in PyTorch. */
 export class Sequential extends Module {
+  /** The layers, in order. */
   readonly layers: Module[];
   constructor(...layers: Module[]) {
     super();
     this.layers = layers;
     layers.forEach((m, i) => this.module(String(i), m));
   }
+  /** Feed x through every layer in order. */
   forward(x: Tensor): Tensor {
     let h = x;
     for (const m of this.layers) h = m.forward(h) as Tensor;

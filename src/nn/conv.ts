@@ -9,23 +9,43 @@ import { zeros, type Tensor } from "../tensor.js";
 import { uniform_, type InitOptions } from "./init.js";
 import { Module } from "./module.js";
 
+/**
+ * Options of `Conv2d`: stride, padding, padding mode, bias, dtype, and the seed or generator of the initial
+ * weights.
+ */
 export interface Conv2dModuleOptions extends InitOptions {
+  /** Step between output pixels: one number or [sh, sw] (default 1). */
   stride?: number | readonly [number, number];
+  /** Padding on each side, "same" or "valid" (default 0). */
   padding?: Conv2dPadding;
+  /** "zeros" (default) or "circular". */
   paddingMode?: PaddingMode;
   /** Learn an additive bias per output channel (default true). */
   bias?: boolean;
+  /** Parameter dtype (default float32). */
   dtype?: DType;
 }
 
+/**
+ * 2-D convolution layer: weight [Cout, Cin, kH, kW] and bias [Cout] with PyTorch's names and initialisation; see
+ * `conv2d` for the equation.
+ */
 export class Conv2d extends Module {
+  /** Input channels Cin. */
   readonly inChannels: number;
+  /** Output channels Cout. */
   readonly outChannels: number;
+  /** Kernel [kH, kW]. */
   readonly kernelSize: [number, number];
+  /** Stride, one number or [sh, sw]. */
   readonly stride: number | readonly [number, number];
+  /** Padding, as given to the constructor. */
   readonly padding: Conv2dPadding;
+  /** "zeros" or "circular". */
   readonly paddingMode: PaddingMode;
+  /** Weight [Cout, Cin, kH, kW]. */
   readonly weight: Tensor;
+  /** Bias [Cout], or null without bias. */
   readonly bias: Tensor | null;
 
   constructor(inChannels: number, outChannels: number, kernelSize: number | readonly [number, number], options: Conv2dModuleOptions = {}) {
@@ -48,6 +68,7 @@ export class Conv2d extends Module {
     this.bias = options.bias === false ? null : this.param("bias", uniform_(zeros([outChannels], { dtype }), -bound, bound, init));
   }
 
+  /** `conv2d` of x [B, Cin, H, W] with this layer's weight, bias and geometry. */
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, paddingMode: this.paddingMode });
   }

@@ -4,7 +4,12 @@ import { Generator, generatorFor } from "../random.js";
 import type { Tensor } from "../tensor.js";
 import { Module } from "./module.js";
 
+/**
+ * Dropout layer: zeroes each element with probability p in training mode and scales the rest by 1/(1 − p);
+ * identity in eval mode.
+ */
 export class Dropout extends Module {
+  /** The probability of zeroing an element. */
   readonly p: number;
   private generator: Generator;
 
@@ -23,6 +28,7 @@ export class Dropout extends Module {
     return this;
   }
 
+  /** In training mode, zero elements with probability p and scale the rest by 1/(1 − p); in eval mode return x. */
   forward(x: Tensor): Tensor {
     return dropout(x, this.p, { training: this.training, generator: this.generator });
   }

@@ -6,8 +6,11 @@ import { generatorFor, type Generator } from "../random.js";
 import { ShapeError } from "../shape.js";
 import type { Tensor } from "../tensor.js";
 
+/** Where the random numbers of an initialiser come from: a seed (a fresh generator) or a generator to draw from. */
 export interface InitOptions {
+  /** Seed of a fresh generator (default: the global generator). */
   seed?: number;
+  /** A generator to draw from (takes precedence over seed). */
   generator?: Generator;
 }
 
@@ -15,6 +18,7 @@ function gen(o: InitOptions): Generator {
   return o.generator ?? generatorFor(o.seed);
 }
 
+/** Fan-in and fan-out of a weight [out, in, …kernel] (in·kernel size and out·kernel size), as PyTorch computes them. */
 export function fans(t: Tensor): { fanIn: number; fanOut: number } {
   if (t.ndim < 2) throw new ShapeError(`init: fan in/out need a tensor of rank ≥ 2, got shape [${t.shape.join(", ")}]`);
   const receptive = t.shape.slice(2).reduce((a, b) => a * b, 1);
@@ -35,15 +39,18 @@ export function normal_(t: Tensor, mean = 0, std = 1, o: InitOptions = {}): Tens
   return t.bumpVersion();
 }
 
+/** Fill `t` with `value` in place; returns t. */
 export function constant_(t: Tensor, value: number): Tensor {
   t.data.fill(value);
   return t.bumpVersion();
 }
 
+/** Fill `t` with 0 in place; returns t. */
 export function zeros_(t: Tensor): Tensor {
   return constant_(t, 0);
 }
 
+/** Fill `t` with 1 in place; returns t. */
 export function ones_(t: Tensor): Tensor {
   return constant_(t, 1);
 }
@@ -52,6 +59,7 @@ export function ones_(t: Tensor): Tensor {
 // Gains, Xavier/Glorot, Kaiming/He (PyTorch's definitions) and the seed's residual rule
 // ---------------------------------------------------------------------------------------------
 
+/** The nonlinearities `calculateGain` knows (PyTorch's names). */
 export type Nonlinearity = "linear" | "identity" | "conv1d" | "conv2d" | "conv3d" | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "selu";
 
 /**
@@ -91,6 +99,7 @@ export function xavierNormal_(t: Tensor, gain = 1, o: InitOptions = {}): Tensor 
   return normal_(t, 0, gain * Math.sqrt(2 / (fanIn + fanOut)), o);
 }
 
+/** Options of the Kaiming (He) initialisers: leaky-ReLU slope, fan mode and nonlinearity. */
 export interface KaimingOptions extends InitOptions {
   /** Negative slope of the leaky ReLU that follows (default 0, PyTorch's default). */
   a?: number;

@@ -6,15 +6,23 @@ import { zeros, type Tensor } from "../tensor.js";
 import { uniform_, type InitOptions } from "./init.js";
 import { Module } from "./module.js";
 
+/** Options of `Linear`: bias (default true), dtype, and the seed or generator of the initial weights. */
 export interface LinearOptions extends InitOptions {
+  /** Learn an additive bias (default true). */
   bias?: boolean;
+  /** Parameter dtype (default float32). */
   dtype?: DType;
 }
 
+/** Dense layer y[b,o] = Σ_i weight[o,i]·x[b,i] + bias[o], with PyTorch's initialisation (weight [out, in]). */
 export class Linear extends Module {
+  /** Input features (the weight's second dimension). */
   readonly inFeatures: number;
+  /** Output features (the weight's first dimension). */
   readonly outFeatures: number;
+  /** Weight [out, in]. */
   readonly weight: Tensor;
+  /** Bias [out], or null without bias. */
   readonly bias: Tensor | null;
 
   constructor(inFeatures: number, outFeatures: number, options: LinearOptions = {}) {
@@ -32,6 +40,7 @@ export class Linear extends Module {
     this.bias = options.bias === false ? null : this.param("bias", uniform_(zeros([outFeatures], { dtype }), -bound, bound, init));
   }
 
+  /** y = x·weightᵀ + bias over the last dimension of x. */
   forward(x: Tensor): Tensor {
     return linear(x, this.weight, this.bias);
   }

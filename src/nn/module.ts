@@ -5,12 +5,18 @@
 import { Tensor } from "../tensor.js";
 import { fmt, sameShape } from "../shape.js";
 
+/** A module's parameters and buffers by their dotted names (`0.weight`, `bn.running_mean`). */
 export type StateDict = Record<string, Tensor>;
 
+/** Thrown by `loadStateDict` when names or shapes disagree with the module's (the message lists them). */
 export class StateDictError extends Error {
   override name = "StateDictError";
 }
 
+/**
+ * Base class of layers and models: named parameters, buffers and submodules with PyTorch's state-dict names,
+ * train/eval mode, and strict state-dict loading.
+ */
 export abstract class Module {
   /** Training mode (dropout active, batch norm uses batch statistics) until `eval()`. */
   training = true;
@@ -18,6 +24,7 @@ export abstract class Module {
   private readonly _buffers = new Map<string, Tensor>();
   private readonly _modules = new Map<string, Module>();
 
+  /** Compute the module's output (subclasses define it). */
   abstract forward(...inputs: unknown[]): unknown;
 
   /** Register a parameter (a leaf that requires grad) under `name` and return it. */
@@ -66,6 +73,7 @@ export abstract class Module {
     return [...this._modules.entries()];
   }
 
+  /** Direct submodules. */
   children(): Module[] {
     return [...this._modules.values()];
   }
@@ -92,10 +100,12 @@ export abstract class Module {
     return out;
   }
 
+  /** Every parameter of this module and its submodules, in registration order (each once). */
   parameters(): Tensor[] {
     return this.namedParameters().map(([, p]) => p);
   }
 
+  /** Every buffer (e.g. running statistics) with its dotted name. */
   namedBuffers(prefix = ""): [string, Tensor][] {
     const out: [string, Tensor][] = [];
     for (const [mp, m] of this.namedModules(prefix)) {
@@ -154,6 +164,7 @@ export abstract class Module {
     return this;
   }
 
+  /** Switch this module and its submodules to eval mode (same as `train(false)`); returns this. */
   eval(): this {
     return this.train(false);
   }

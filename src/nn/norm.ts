@@ -9,13 +9,20 @@ import { fmt, ShapeError } from "../shape.js";
 import { ones, zeros, type Tensor } from "../tensor.js";
 import { Module } from "./module.js";
 
+/**
+ * Options of the batch-norm layers: epsilon, momentum of the running statistics, affine γ and β, whether to
+ * track running statistics, and dtype.
+ */
 export interface BatchNormModuleOptions {
+  /** Added to the variance before the square root (default 1e-5). */
   eps?: number;
+  /** Weight of a new batch statistic in the running average (default 0.1). */
   momentum?: number;
   /** Learnable γ (weight, init 1) and β (bias, init 0) — default true. */
   affine?: boolean;
   /** Keep running statistics for eval (default true); without them eval uses batch statistics too. */
   trackRunningStats?: boolean;
+  /** Parameter and buffer dtype (default float32). */
   dtype?: DType;
 }
 

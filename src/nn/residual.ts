@@ -15,12 +15,15 @@ import { Conv2d } from "./conv.js";
 import { residualNormal_ } from "./init.js";
 import { Module } from "./module.js";
 
+/** y = x + body(x) for any module `body` (its parameters are named `body.…`). */
 export class ResidualBlock extends Module {
+  /** The residual branch f in y = x + f(x). */
   readonly body: Module;
   constructor(body: Module) {
     super();
     this.body = this.module("body", body);
   }
+  /** x + body(x). */
   forward(x: Tensor): Tensor {
     const fx = this.body.forward(x) as Tensor;
     if (fx.shape.length !== x.shape.length || fx.shape.some((d, i) => d !== x.shape[i])) {
@@ -30,6 +33,7 @@ export class ResidualBlock extends Module {
   }
 }
 
+/** Options of `residualConv` and `residualStack`: padding mode, a ReLU inside, seed or generator, dtype. */
 export interface ResidualConvOptions {
   /** "zeros" (default) or "circular" (the seed's independence assumptions are exact on a torus). */
   paddingMode?: PaddingMode;
@@ -40,8 +44,11 @@ export interface ResidualConvOptions {
    * "default" (PyTorch's Conv2d default), or an explicit standard deviation via { std }.
    */
   init?: number | "default" | { std: number };
+  /** Seed of the initial weights. */
   seed?: number;
+  /** A generator to draw the initial weights from (takes precedence over seed). */
   generator?: Generator;
+  /** Parameter dtype (default float32). */
   dtype?: DType;
 }
 

@@ -16,9 +16,15 @@ import { checkElementCount, fmt, ShapeError } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { checkTensor, sameDType } from "./util.js";
 
+/** How a convolution pads: with zeros, or circularly (the image wraps around, a torus). */
 export type PaddingMode = "zeros" | "circular";
+/**
+ * Padding of a convolution: pixels on each side (one number or [ph, pw]), "same" (output size = input size at
+ * stride 1) or "valid" (none).
+ */
 export type Conv2dPadding = number | readonly [number, number] | "same" | "valid";
 
+/** Options of `conv2d`: stride, padding and padding mode. */
 export interface Conv2dOptions {
   /** Step between output pixels: one number or [sh, sw] (default 1). */
   stride?: number | readonly [number, number];

@@ -9,6 +9,7 @@ import { generatorFor, type Generator } from "../random.js";
 import { Tensor } from "../tensor.js";
 import { checkTensor, empty } from "./util.js";
 
+/** Options of `dropout`: training flag, and the seed or generator of the mask. */
 export interface DropoutOptions {
   /** Apply the mask (default true); false returns x unchanged. */
   training?: boolean;
@@ -17,6 +18,10 @@ export interface DropoutOptions {
   generator?: Generator;
 }
 
+/**
+ * Zero each element with probability p and scale the rest by 1/(1 − p) (inverted dropout); identity when not
+ * training or p = 0.
+ */
 export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tensor {
   checkTensor("dropout", x);
   if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new RangeError(`dropout: p must be a probability in [0, 1], got ${p}`);

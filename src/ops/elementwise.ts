@@ -151,9 +151,13 @@ function compare(name: string, f: (x: number, y: number) => boolean, x: TensorLi
 
 /** 1 where a > b, else 0 (no gradient). */
 export const gt = (a: TensorLike, b: TensorLike): Tensor => compare("gt", (x, y) => x > y, a, b);
+/** 1 where a ≥ b, else 0 (no gradient). */
 export const ge = (a: TensorLike, b: TensorLike): Tensor => compare("ge", (x, y) => x >= y, a, b);
+/** 1 where a < b, else 0 (no gradient). */
 export const lt = (a: TensorLike, b: TensorLike): Tensor => compare("lt", (x, y) => x < y, a, b);
+/** 1 where a ≤ b, else 0 (no gradient). */
 export const le = (a: TensorLike, b: TensorLike): Tensor => compare("le", (x, y) => x <= y, a, b);
+/** 1 where a = b, else 0 (no gradient). */
 export const eq = (a: TensorLike, b: TensorLike): Tensor => compare("eq", (x, y) => x === y, a, b);
 
 // ---------------------------------------------------------------------------------------------
@@ -194,15 +198,25 @@ function unary(name: string, spec: UnarySpec, xIn: Tensor): Tensor {
   });
 }
 
+/** y[i] = −x[i]. */
 export const neg = (x: Tensor): Tensor => unary("neg", { f: (v) => -v, df: () => -1 }, x);
+/** y[i] = e^x[i]. */
 export const exp = (x: Tensor): Tensor => unary("exp", { f: Math.exp, df: (_x, y) => y }, x);
+/** y[i] = ln x[i] (natural logarithm). */
 export const log = (x: Tensor): Tensor => unary("log", { f: Math.log, df: (v) => 1 / v }, x);
+/** y[i] = ln(1 + x[i]), accurate for small x. */
 export const log1p = (x: Tensor): Tensor => unary("log1p", { f: Math.log1p, df: (v) => 1 / (1 + v) }, x);
+/** y[i] = √x[i]. */
 export const sqrt = (x: Tensor): Tensor => unary("sqrt", { f: Math.sqrt, df: (_x, y) => 0.5 / y }, x);
+/** y[i] = x[i]². */
 export const square = (x: Tensor): Tensor => unary("square", { f: (v) => v * v, df: (v) => 2 * v, multiplies: 1 }, x);
+/** y[i] = |x[i]| (gradient 0 at 0). */
 export const abs = (x: Tensor): Tensor => unary("abs", { f: Math.abs, df: (v) => (v > 0 ? 1 : v < 0 ? -1 : 0) }, x);
+/** y[i] = sin x[i]. */
 export const sin = (x: Tensor): Tensor => unary("sin", { f: Math.sin, df: (v) => Math.cos(v) }, x);
+/** y[i] = cos x[i]. */
 export const cos = (x: Tensor): Tensor => unary("cos", { f: Math.cos, df: (v) => -Math.sin(v) }, x);
+/** y[i] = 1 / x[i]. */
 export const reciprocal = (x: Tensor): Tensor => unary("reciprocal", { f: (v) => 1 / v, df: (_x, y) => -y * y }, x);
 
 /** σ(x) = 1/(1+e^−x), computed without overflow;  σ' = y(1−y) */
@@ -240,6 +254,7 @@ export function relu(xIn: Tensor): Tensor {
   });
 }
 
+/** y[i] = x[i] for x[i] > 0, else slope·x[i] (slope default 0.01). */
 export const leakyRelu = (x: Tensor, slope = 0.01): Tensor =>
   unary("leakyRelu", { f: (v) => (v > 0 ? v : slope * v), df: (v) => (v > 0 ? 1 : slope), attrs: { slope } }, x);
 

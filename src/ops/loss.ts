@@ -11,6 +11,7 @@ import { mean, sum } from "./reduce.js";
 import { checkTensor, empty, sameDType } from "./util.js";
 import { abs, add, exp, log1p, mul, neg, relu, sub } from "./elementwise.js";
 
+/** How a loss combines its per-element values: their mean, their sum, or none (one value per element). */
 export type Reduction = "mean" | "sum" | "none";
 
 function checkReduction(op: string, r: unknown): Reduction {

@@ -13,45 +13,85 @@ import type { DType } from "../dtype.js";
 
 declare module "../tensor.js" {
   interface Tensor {
+    /** `fl.add(this, o)`: elementwise a + b, broadcasting. */
     add(o: TensorLike): Tensor;
+    /** `fl.sub(this, o)`: elementwise a − b, broadcasting. */
     sub(o: TensorLike): Tensor;
+    /** `fl.mul(this, o)`: elementwise a · b, broadcasting. */
     mul(o: TensorLike): Tensor;
+    /** `fl.div(this, o)`: elementwise a / b, broadcasting. */
     div(o: TensorLike): Tensor;
+    /** `fl.pow(this, o)`: elementwise a^b, broadcasting. */
     pow(o: TensorLike): Tensor;
+    /** `fl.maximum(this, o)`: elementwise max(a, b). */
     maximum(o: TensorLike): Tensor;
+    /** `fl.minimum(this, o)`: elementwise min(a, b). */
     minimum(o: TensorLike): Tensor;
+    /** `fl.neg(this)`. */
     neg(): Tensor;
+    /** `fl.exp(this)`. */
     exp(): Tensor;
+    /** `fl.log(this)`. */
     log(): Tensor;
+    /** `fl.log1p(this)`. */
     log1p(): Tensor;
+    /** `fl.sqrt(this)`. */
     sqrt(): Tensor;
+    /** `fl.square(this)`. */
     square(): Tensor;
+    /** `fl.abs(this)`. */
     abs(): Tensor;
+    /** `fl.sigmoid(this)`. */
     sigmoid(): Tensor;
+    /** `fl.tanh(this)`. */
     tanh(): Tensor;
+    /** `fl.relu(this)`. */
     relu(): Tensor;
+    /** `fl.clamp(this, min, max)`. */
     clamp(min?: number, max?: number): Tensor;
+    /** `fl.sum(this, dims, keepDims)`. */
     sum(dims?: red.Dims, keepDims?: boolean): Tensor;
+    /** `fl.mean(this, dims, keepDims)`. */
     mean(dims?: red.Dims, keepDims?: boolean): Tensor;
+    /** `fl.max(this, dims, keepDims)`. */
     max(dims?: red.Dims, keepDims?: boolean): Tensor;
+    /** `fl.min(this, dims, keepDims)`. */
     min(dims?: red.Dims, keepDims?: boolean): Tensor;
+    /** `fl.argmax(this, dim, keepDims)`. */
     argmax(dim: number, keepDims?: boolean): Tensor;
+    /** `fl.logSumExp(this, dims, keepDims)`. */
     logSumExp(dims?: red.Dims, keepDims?: boolean): Tensor;
+    /** `fl.reshape(this, shape)`. */
     reshape(shape: Shape): Tensor;
+    /** Same as `reshape`. */
     view(shape: Shape): Tensor;
+    /** `fl.flatten(this, startDim, endDim)`. */
     flatten(startDim?: number, endDim?: number): Tensor;
+    /** `fl.squeeze(this, dim)`. */
     squeeze(dim?: number): Tensor;
+    /** `fl.unsqueeze(this, dim)`. */
     unsqueeze(dim: number): Tensor;
+    /** `fl.permute(this, perm)`. */
     permute(perm: readonly number[]): Tensor;
+    /** `fl.transpose(this, dim0, dim1)`. */
     transpose(dim0?: number, dim1?: number): Tensor;
+    /** The transpose of a matrix (the last two dimensions swapped). */
     readonly T: Tensor;
+    /** `fl.expand(this, shape)`. */
     expand(shape: Shape): Tensor;
+    /** `fl.slice(this, dim, start, end, step)`. */
     slice(dim: number, start?: number, end?: number, step?: number): Tensor;
+    /** `fl.select(this, dim, index)`. */
     select(dim: number, index: number): Tensor;
+    /** `fl.index(this, i)`: row i of the first dimension. */
     index(i: number): Tensor;
+    /** `fl.matmul(this, o)`. */
     matmul(o: Tensor): Tensor;
+    /** `fl.softmax(this, dim)`. */
     softmax(dim?: number): Tensor;
+    /** `fl.logSoftmax(this, dim)`. */
     logSoftmax(dim?: number): Tensor;
+    /** `fl.cast(this, dtype)`. */
     cast(dtype: DType): Tensor;
   }
 }

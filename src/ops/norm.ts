@@ -15,6 +15,7 @@ import { fmt, ShapeError } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { checkTensor, empty, sameDType } from "./util.js";
 
+/** Options of `batchNorm`: batch or running statistics, momentum of the running average, and epsilon. */
 export interface BatchNormOptions {
   /** Use batch statistics (and update the running ones) — default true. */
   training?: boolean;

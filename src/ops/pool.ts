@@ -15,6 +15,7 @@ import { Tensor } from "../tensor.js";
 import { pair } from "./conv.js";
 import { checkTensor, empty } from "./util.js";
 
+/** Options of `maxPool2d` and `avgPool2d`: window, stride and padding. */
 export interface Pool2dOptions {
   /** Window size: a number or [kH, kW]. */
   kernel: number | readonly [number, number];

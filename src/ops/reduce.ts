@@ -8,6 +8,7 @@ import { Tensor } from "../tensor.js";
 import { checkTensor, empty } from "./util.js";
 import { div, mul, sub } from "./elementwise.js";
 
+/** One dimension or a list of them (negative counts from the end). */
 export type Dims = number | readonly number[];
 
 interface Reduction {
@@ -117,6 +118,10 @@ export function max(x: Tensor, dims?: Dims, keepDims = false): Tensor {
   return extreme("max", x, dims, keepDims).values;
 }
 
+/**
+ * The smallest value over `dims` (all dims when omitted), keeping them as size 1 when `keepDims`; the gradient
+ * goes to the first minimal element.
+ */
 export function min(x: Tensor, dims?: Dims, keepDims = false): Tensor {
   return extreme("min", x, dims, keepDims).values;
 }

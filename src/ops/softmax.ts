@@ -35,6 +35,7 @@ function logSoftmaxData(x: Tensor, outer: number, size: number, inner: number): 
   return out;
 }
 
+/** y = exp(x) / Σ exp(x) along `dim` (default the last), computed stably. */
 export function softmax(x: Tensor, dim = -1): Tensor {
   const { outer, size, inner } = along("softmax", x, dim);
   return runOp("softmax", [x], () => {
@@ -62,6 +63,7 @@ export function softmax(x: Tensor, dim = -1): Tensor {
   });
 }
 
+/** y = x − log Σ exp(x) along `dim` (default the last), computed stably. */
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
   const { outer, size, inner } = along("logSoftmax", x, dim);
   return runOp("logSoftmax", [x], () => {

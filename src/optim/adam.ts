@@ -2,7 +2,9 @@
 import type { Tensor } from "../tensor.js";
 import { checkNonNegative, Optimizer, OptimizerError, readNumber, type HyperParams } from "./optimizer.js";
 
+/** Options of `Adam` and `AdamW`: learning rate, betas, epsilon and weight decay. */
 export interface AdamOptions {
+  /** Learning rate (default 1e-3). */
   lr?: number;
   /** (β1, β2), default (0.9, 0.999). */
   betas?: [number, number];
@@ -12,10 +14,15 @@ export interface AdamOptions {
   weightDecay?: number;
 }
 
+/** Adam (Kingma and Ba) with bias correction and optional L2 weight decay, as in PyTorch; AdamW decouples the decay. */
 export class Adam extends Optimizer {
+  /** β1, the decay of the first-moment average. */
   beta1: number;
+  /** β2, the decay of the second-moment average. */
   beta2: number;
+  /** ε, added to the denominator. */
   eps: number;
+  /** Weight decay λ. */
   weightDecay: number;
   /** AdamW: decay the weights directly instead of adding λθ to the gradient. */
   protected readonly decoupled: boolean = false;

@@ -15,8 +15,11 @@ export type HyperParams = Record<string, number | boolean | number[]>;
  * `"3.exp_avg"`, `"3.exp_avg_sq"`, `"3.step"`). Index is the parameter's position in the list.
  */
 export interface OptimizerStateDict {
+  /** The optimiser's class ("SGD", "Adam", "AdamW"). */
   kind: string;
+  /** Its hyperparameters. */
   hyper: HyperParams;
+  /** Per-parameter state tensors named "<index>.<name>". */
   state: Record<string, Tensor>;
   /**
    * The indices of the parameters that have state (written by `stateDict()`): loading checks that
@@ -27,11 +30,20 @@ export interface OptimizerStateDict {
   stateIndices?: number[];
 }
 
+/**
+ * Thrown for bad optimiser settings or a state dict that does not fit the optimiser (the message names what is
+ * wrong).
+ */
 export class OptimizerError extends Error {
   override name = "OptimizerError";
 }
 
+/**
+ * Base class of SGD, Adam and AdamW: the parameters, a settable learning rate, per-parameter state, and a state
+ * dict for checkpoints.
+ */
 export abstract class Optimizer {
+  /** The parameters this optimiser updates, in order (state-dict indices refer to it). */
   readonly params: readonly Tensor[];
   private lrValue = 0;
   /** Per-parameter state tensors, by parameter index then name. */

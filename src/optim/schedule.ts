@@ -6,15 +6,24 @@
 import type { Optimizer } from "./optimizer.js";
 import { OptimizerError } from "./optimizer.js";
 
+/** A learning-rate schedule's state: its kind, the steps taken and the base learning rate. */
 export interface SchedulerState {
+  /** The schedule's class name. */
   kind: string;
+  /** `step()` calls so far. */
   lastStep: number;
+  /** The base learning rate. */
   baseLr: number;
 }
 
+/**
+ * Base class of learning-rate schedules: `step()` once per optimiser step sets the optimiser's lr; its state
+ * dict goes into checkpoints.
+ */
 export abstract class LRScheduler {
   /** Number of `step()` calls so far. */
   lastStep = 0;
+  /** The optimiser's learning rate when the schedule was created. */
   readonly baseLr: number;
 
   constructor(readonly optimizer: Optimizer) {
@@ -35,10 +44,12 @@ export abstract class LRScheduler {
     return this.optimizer.lr;
   }
 
+  /** The schedule's state for a checkpoint. */
   stateDict(): SchedulerState {
     return { kind: this.constructor.name, lastStep: this.lastStep, baseLr: this.baseLr };
   }
 
+  /** Restore a state from `stateDict()`; throws if it belongs to another kind of schedule or another base lr. */
   loadStateDict(s: SchedulerState): void {
     const kind = this.constructor.name;
     if (s.kind !== kind) throw new OptimizerError(`${kind}.loadStateDict: the state is for ${s.kind}, not ${kind}`);
@@ -49,6 +60,7 @@ export abstract class LRScheduler {
   }
 }
 
+/** Options of `StepLR`: step size and decay factor gamma. */
 export interface StepLROptions {
   /** Multiply the learning rate by gamma every stepSize steps. */
   stepSize: number;
@@ -58,7 +70,9 @@ export interface StepLROptions {
 
 /** γ_t = γ_0 · gamma^⌊t / stepSize⌋ (PyTorch's StepLR). */
 export class StepLR extends LRScheduler {
+  /** Steps between decays. */
   readonly stepSize: number;
+  /** Factor applied at each decay. */
   readonly gamma: number;
 
   constructor(optimizer: Optimizer, options: StepLROptions) {
@@ -74,6 +88,7 @@ export class StepLR extends LRScheduler {
   }
 }
 
+/** Options of `CosineAnnealingLR`: the half period tMax and the final learning rate etaMin. */
 export interface CosineAnnealingOptions {
   /** Steps in one half period: the learning rate reaches etaMin at t = tMax. */
   tMax: number;
@@ -83,7 +98,9 @@ export interface CosineAnnealingOptions {
 
 /** γ_t = η_min + (γ_0 − η_min)(1 + cos(π t / T_max)) / 2 (PyTorch's CosineAnnealingLR, closed form). */
 export class CosineAnnealingLR extends LRScheduler {
+  /** Steps in one half period. */
   readonly tMax: number;
+  /** The smallest learning rate. */
   readonly etaMin: number;
 
   constructor(optimizer: Optimizer, options: CosineAnnealingOptions) {

@@ -2,7 +2,9 @@
 import type { Tensor } from "../tensor.js";
 import { checkNonNegative, Optimizer, OptimizerError, readNumber, type HyperParams } from "./optimizer.js";
 
+/** Options of `SGD`: learning rate, momentum μ, dampening τ, weight decay λ and Nesterov. */
 export interface SGDOptions {
+  /** Learning rate. */
   lr: number;
   /** μ (default 0). */
   momentum?: number;
@@ -14,10 +16,15 @@ export interface SGDOptions {
   nesterov?: boolean;
 }
 
+/** Stochastic gradient descent with momentum, dampening, Nesterov momentum and L2 weight decay, as in PyTorch. */
 export class SGD extends Optimizer {
+  /** Momentum μ. */
   momentum: number;
+  /** Dampening τ. */
   dampening: number;
+  /** L2 weight decay λ. */
   weightDecay: number;
+  /** Nesterov momentum. */
   nesterov: boolean;
 
   constructor(params: Iterable<Tensor>, options: SGDOptions) {

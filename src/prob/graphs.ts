@@ -2,10 +2,13 @@
 import type { NestedArray, Tensor } from "../tensor.js";
 import { MRF, type Edge } from "./mrf.js";
 
+/** Options of the graph shortcuts (`chainMRF` and friends): states, pairwise potentials and optional unary ones. */
 export interface ShortcutOptions {
+  /** States per node: one number for all nodes, or one per node. */
   states: number | readonly number[];
   /** [S, S] shared, or [E, S, S] in edge order. */
   pairwise: Tensor | NestedArray;
+  /** Unary potentials [N, S] (optional). */
   unary?: Tensor | NestedArray | null;
 }
 

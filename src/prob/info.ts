@@ -52,6 +52,7 @@ function scaleUnits(t: Tensor, options: UnitOptions, where: string): Tensor {
   return lb === 1 ? t : div(t, lb);
 }
 
+/** Options of functions of one distribution: the axis that holds it and whether to check that it sums to 1. */
 export interface DistOptions extends UnitOptions {
   /** The axis holding the distribution (default −1). */
   dim?: number;
@@ -59,6 +60,7 @@ export interface DistOptions extends UnitOptions {
   check?: boolean;
 }
 
+/** Options of functions of two distributions (cross-entropy, KL divergence): which arguments are logits. */
 export interface PairOptions extends DistOptions {
   /** Both arguments are logits (unnormalised log-probabilities along dim). */
   logits?: boolean;
@@ -211,6 +213,7 @@ function pair(where: string, p: Tensor | NestedArray, q: Tensor | NestedArray): 
   return [tp, tq];
 }
 
+/** Options of `mutualInformation`: whether to normalise the table first, and the unit. */
 export interface MutualInformationOptions extends UnitOptions {
   /** Divide the table by its sum first (so counts can be passed). Default false: it must sum to 1. */
   normalize?: boolean;

@@ -346,6 +346,7 @@ export function ksgEstimateBrute(x: Columns, z: Columns, k: number): number {
   return psi[k]! + psi[n]! - acc / n;
 }
 
+/** Options of the KSG mutual-information estimator: neighbours k, subsamples for the standard error, seed, unit. */
 export interface KSGOptions extends UnitOptions {
   /** Neighbours (default 3). */
   k?: number;
@@ -357,12 +358,15 @@ export interface KSGOptions extends UnitOptions {
   method?: "kdtree" | "brute";
 }
 
+/** What the KSG estimator returns: the estimate, its standard error, k and the number of samples. */
 export interface KSGResult {
   /** Î on all N samples. */
   estimate: number;
   /** sd(subsample estimates)/√blocks (see the file comment). */
   stderr: number;
+  /** Neighbours used. */
   k: number;
+  /** Samples used. */
   n: number;
   /** The estimates on the disjoint subsamples. */
   blockEstimates: number[];

@@ -9,15 +9,20 @@ import { mean } from "../ops/reduce.js";
 import { neg, sub } from "../ops/elementwise.js";
 import type { Assignments, MRF, PartitionMethod } from "./mrf.js";
 
+/** What `fitMRF` maximises: the likelihood or the pseudolikelihood of the data. */
 export type Objective = "likelihood" | "pseudolikelihood";
 
 /** What fitMRF needs from an optimiser (fl.optim.SGD / Adam / AdamW all fit). */
 export interface StepOptimizer {
+  /** Update the parameters from their gradients. */
   step(): void;
+  /** Drop the parameters' gradients. */
   zeroGrad(): void;
 }
 
+/** Options of `fitMRF`: objective, optimiser or learning rate, steps and partition method. */
 export interface FitOptions {
+  /** What to maximise (default "pseudolikelihood"). */
   objective?: Objective;
   /** An optimiser over the parameters; default fl.optim.Adam(model.parameters(), { lr }). */
   optimizer?: StepOptimizer;
@@ -31,6 +36,7 @@ export interface FitOptions {
   onStep?: (step: number, loss: number) => void;
 }
 
+/** What `fitMRF` returns: the loss at every step and the fitted model. */
 export interface FitResult {
   /** Loss per step (before that step's update). */
   losses: number[];

@@ -8,8 +8,11 @@ import { noGrad } from "../autograd.js";
 import { Tensor } from "../tensor.js";
 import { fromNats, type UnitOptions } from "./info.js";
 
+/** A Monte Carlo estimate with its standard error and the number of samples behind it. */
 export interface Estimate {
+  /** The estimated value. */
   estimate: number;
+  /** Its standard error. */
   stderr: number;
   /** Number of samples (or batches, for batchMeans) the stderr is based on. */
   n: number;

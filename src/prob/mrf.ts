@@ -23,11 +23,13 @@ import { logSumExp } from "../ops/reduce.js";
 import { softmax } from "../ops/softmax.js";
 import { addChainMarginals, chainForwardBackward, findChain, lseSmall, type ChainPlan, type ChainPotentials, type ForwardBackward } from "./chain-dp.js";
 
+/** An edge of an MRF: the indices of its two nodes. */
 export type Edge = readonly [number, number];
 
 /** One assignment ([N]) or a batch ([B, N]): a Tensor, an array, or an array of rows. */
 export type Assignments = Tensor | ArrayLike<number> | readonly (readonly number[])[];
 
+/** Options of `MRF`: states per node, node count, edges, unary and pairwise potentials, dtype. */
 export interface MRFOptions {
   /** States per node: one number for all nodes, or one per node. */
   states: number | readonly number[];
@@ -35,13 +37,19 @@ export interface MRFOptions {
   nodes?: number;
   /** Unary potentials [N, S] (optional). */
   unary?: Tensor | NestedArray | null;
+  /** The edges, as pairs of node indices. */
   edges: readonly Edge[];
   /** Pairwise potentials: [S, S] shared by every edge, or [E, S, S]. */
   pairwise: Tensor | NestedArray;
 }
 
+/**
+ * How an MRF computes its partition function: dynamic programming along a chain ("dp") or by enumerating all
+ * assignments.
+ */
 export type PartitionMethod = "dp" | "enumerate";
 
+/** Options of `MRF.logPartition`: method and enumeration limit. */
 export interface PartitionOptions {
   /** "dp" (chains only) or "enumerate"; default "dp" on a chain, else "enumerate". */
   method?: PartitionMethod;
@@ -49,9 +57,11 @@ export interface PartitionOptions {
   maxAssignments?: number;
 }
 
+/** Options of `MRF.gibbs`: sweeps, seed, burn-in, thinning and the starting assignment. */
 export interface GibbsOptions {
   /** Sweeps to record (each sweep resamples every node once, in order 0..N−1). */
   sweeps: number;
+  /** Seed of the sampler (default 0). */
   seed?: number;
   /** Sweeps to run and discard first (default 0). */
   burnIn?: number;
@@ -61,6 +71,7 @@ export interface GibbsOptions {
   init?: ArrayLike<number>;
 }
 
+/** The default limit (2^22) on the number of assignments an MRF will enumerate. */
 export const DEFAULT_MAX_ASSIGNMENTS = 2 ** 22;
 
 interface Neighbour {
@@ -82,16 +93,26 @@ function asPotential(v: Tensor | NestedArray, what: string): Tensor {
   throw new TypeError(`MRF: ${what} must be a Tensor or nested array of numbers`);
 }
 
+/**
+ * A pairwise Markov random field over discrete nodes: unary and pairwise potentials, with score, probability,
+ * pseudolikelihood, partition function and Gibbs sampling.
+ */
 export class MRF {
+  /** Number of nodes. */
   readonly n: number;
+  /** States of each node. */
   readonly states: Int32Array;
   /** S = the largest number of states (the potentials' padded size). */
   readonly S: number;
+  /** The edges, as pairs of node indices. */
   readonly edges: readonly Edge[];
+  /** Unary potentials [N, S], or null. */
   readonly unary: Tensor | null;
+  /** Pairwise potentials: one [S, S] table shared by every edge, or [E, S, S] in edge order. */
   readonly pairwise: Tensor;
   /** Whether one [S, S] pairwise table is shared by every edge. */
   readonly shared: boolean;
+  /** Element type of the potentials. */
   readonly dtype: DType;
   private readonly adj: Neighbour[][];
   /** The same adjacency, flat (CSR): node i's neighbours are slots adjStart[i]..adjStart[i+1]−1. */

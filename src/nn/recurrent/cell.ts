@@ -12,20 +12,31 @@ import { Module } from "../module.js";
 
 /** An LSTM's state: hidden h [B, H] and cell c [B, H]. */
 export type LSTMState = [Tensor, Tensor];
+/** A recurrent cell's state: one tensor [B, H], or [h, c] for LSTMCell. */
 export type CellState = Tensor | LSTMState;
 
+/** Options of the recurrent cells: dtype, and the seed or generator of the initial weights. */
 export interface CellOptions {
+  /** Parameter dtype (default float32). */
   dtype?: DType;
   /** Seed for the initial weights (default: the global generator). */
   seed?: number;
+  /** A generator to draw the initial weights from (takes precedence over seed). */
   generator?: Generator;
   /** Include the bias vectors (default true, as in PyTorch). */
   bias?: boolean;
 }
 
+/**
+ * Base class of recurrent cells: input and hidden sizes, dtype, a zero initial state, and the hooks `RNN` uses
+ * to unroll a cell.
+ */
 export abstract class RecurrentCell<S extends CellState = Tensor> extends Module {
+  /** Input features I. */
   readonly inputSize: number;
+  /** Hidden units H. */
   readonly hiddenSize: number;
+  /** Parameter dtype. */
   readonly dtype: DType;
 
   constructor(name: string, inputSize: number, hiddenSize: number, options: CellOptions) {

@@ -14,10 +14,15 @@ import type { Tensor } from "../../tensor.js";
 import { SingleStateCell, type CellOptions } from "./cell.js";
 import { fusedCellStep, type GateWeights } from "./fused-step.js";
 
+/** The GRU cell with PyTorch's names, layout (gate blocks r, z, n) and equations. */
 export class GRUCell extends SingleStateCell {
+  /** Input weights [3H, I], gate blocks r, z, n. */
   readonly weight_ih: Tensor;
+  /** Hidden weights [3H, H], gate blocks r, z, n. */
   readonly weight_hh: Tensor;
+  /** Input biases [3H], or null without bias. */
   readonly bias_ih: Tensor | null;
+  /** Hidden biases [3H], or null without bias. */
   readonly bias_hh: Tensor | null;
 
   constructor(inputSize: number, hiddenSize: number, options: CellOptions = {}) {

@@ -14,6 +14,7 @@ import type { Tensor } from "../../tensor.js";
 import { RecurrentCell, type CellOptions, type LSTMState } from "./cell.js";
 import { fusedCellStep, type GateWeights } from "./fused-step.js";
 
+/** Options of `LSTMCell`: CellOptions plus a forget-gate bias added after initialisation. */
 export interface LSTMCellOptions extends CellOptions {
   /**
    * Added to the forget gate's bias (bias_ih[H:2H]) after initialisation; default 0, PyTorch's
@@ -23,10 +24,15 @@ export interface LSTMCellOptions extends CellOptions {
   forgetBias?: number;
 }
 
+/** The LSTM cell with PyTorch's names, layout (gate blocks i, f, g, o) and equations; its state is [h, c]. */
 export class LSTMCell extends RecurrentCell<LSTMState> {
+  /** Input weights [4H, I], gate blocks i, f, g, o. */
   readonly weight_ih: Tensor;
+  /** Hidden weights [4H, H], gate blocks i, f, g, o. */
   readonly weight_hh: Tensor;
+  /** Input biases [4H], or null without bias. */
   readonly bias_ih: Tensor | null;
+  /** Hidden biases [4H], or null without bias. */
   readonly bias_hh: Tensor | null;
 
   constructor(inputSize: number, hiddenSize: number, options: LSTMCellOptions = {}) {

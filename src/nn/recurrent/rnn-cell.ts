@@ -10,15 +10,26 @@ import { linear } from "../../ops/linalg.js";
 import type { Tensor } from "../../tensor.js";
 import { SingleStateCell, type CellOptions } from "./cell.js";
 
+/** Options of `RNNCell`: the nonlinearity ("tanh", the default, or "relu"). */
 export interface RNNCellOptions extends CellOptions {
+  /** "tanh" (default) or "relu". */
   nonlinearity?: "tanh" | "relu";
 }
 
+/**
+ * The vanilla (Elman) cell h' = tanh(W_ih x + b_ih + W_hh h + b_hh) with PyTorch's names and layout (relu
+ * instead of tanh on request).
+ */
 export class RNNCell extends SingleStateCell {
+  /** Input weight [H, I]. */
   readonly weight_ih: Tensor;
+  /** Hidden weight [H, H]. */
   readonly weight_hh: Tensor;
+  /** Input bias [H], or null without bias. */
   readonly bias_ih: Tensor | null;
+  /** Hidden bias [H], or null without bias. */
   readonly bias_hh: Tensor | null;
+  /** "tanh" or "relu". */
   readonly nonlinearity: "tanh" | "relu";
 
   constructor(inputSize: number, hiddenSize: number, options: RNNCellOptions = {}) {

@@ -31,6 +31,7 @@ function fusedKind(cell: unknown): GatedCell | null {
   return null;
 }
 
+/** Options of `RNN`: batch-first layout and truncated backpropagation through time. */
 export interface RNNOptions {
   /** x is [B, T, I] and outputs [B, T, H] (default false: [T, B, ·]). */
   batchFirst?: boolean;
@@ -44,6 +45,7 @@ export interface RNNOptions {
   fused?: boolean;
 }
 
+/** What `RNN.forward` returns: every step's hidden output and the final state. */
 export interface RNNResult<S extends CellState> {
   /** Every step's hidden output: [T, B, H] ([B, T, H] with batchFirst). */
   outputs: Tensor;
@@ -51,9 +53,16 @@ export interface RNNResult<S extends CellState> {
   last: S;
 }
 
+/**
+ * Unrolls a recurrent cell over a sequence: forward(x [T, B, I], state0?) → { outputs [T, B, H], last }, with
+ * batch-first and truncated BPTT options.
+ */
 export class RNN<S extends CellState = Tensor> extends Module {
+  /** The cell unrolled over time. */
   readonly cell: RecurrentCell<S>;
+  /** Whether x and outputs are [B, T, ·] instead of [T, B, ·]. */
   readonly batchFirst: boolean;
+  /** Truncated BPTT: steps between detaching the state, or null for full backpropagation. */
   readonly truncate: number | null;
   readonly fused: boolean;
 
@@ -67,6 +76,7 @@ export class RNN<S extends CellState = Tensor> extends Module {
     this.fused = options.fused ?? true;
   }
 
+  /** Run the cell over x's steps from state0 (default zeros): every step's hidden output and the last state. */
   forward(x: Tensor, state0?: S): RNNResult<S> {
     if (x.ndim !== 3) {
       throw new ShapeError(`RNN: input must be ${this.batchFirst ? "[batch, time, features]" : "[time, batch, features]"}, got ${fmt(x.shape)}`);

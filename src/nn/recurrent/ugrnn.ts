@@ -31,8 +31,13 @@ import { zeros, type Tensor } from "../../tensor.js";
 import { SingleStateCell, type CellOptions } from "./cell.js";
 import { fusedCellStep, type GateWeights } from "./fused-step.js";
 
+/**
+ * How UGRNNCell stores its weights: one matrix per gate over [x, h] ("concat"), or separate input and hidden
+ * matrices ("split").
+ */
 export type UGRNNForm = "concat" | "split";
 
+/** Options of `UGRNNCell`: form, gate bias, and the CellOptions. */
 export interface UGRNNCellOptions extends CellOptions {
   /** "concat" (default): one matrix per gate over [x, h]; "split": W^{·,x} and W^{·,h} apart. */
   form?: UGRNNForm;
@@ -40,18 +45,31 @@ export interface UGRNNCellOptions extends CellOptions {
   gateBias?: number;
 }
 
+/**
+ * The UGRNN cell of the seed exam: h' = f ⊙ h + (1 − f) ⊙ d with an update gate f and a candidate d, in concat
+ * or split form.
+ */
 export class UGRNNCell extends SingleStateCell {
+  /** "concat" or "split": which weights the cell has. */
   readonly form: UGRNNForm;
   // concat form
+  /** Concat form: the update gate's weight W^f [H, I+H] (null in split form). */
   readonly weight_f: Tensor | null = null;
+  /** Concat form: the candidate's weight W^d [H, I+H] (null in split form). */
   readonly weight_d: Tensor | null = null;
   // split form
+  /** Split form: W^{f,x} [H, I] (null in concat form). */
   readonly weight_fx: Tensor | null = null;
+  /** Split form: W^{f,h} [H, H] (null in concat form). */
   readonly weight_fh: Tensor | null = null;
+  /** Split form: W^{d,x} [H, I] (null in concat form). */
   readonly weight_dx: Tensor | null = null;
+  /** Split form: W^{d,h} [H, H] (null in concat form). */
   readonly weight_dh: Tensor | null = null;
   // both
+  /** The update gate's bias b^f [H], or null without bias. */
   readonly bias_f: Tensor | null;
+  /** The candidate's bias b^d [H], or null without bias. */
   readonly bias_d: Tensor | null;
 
   constructor(inputSize: number, hiddenSize: number, options: UGRNNCellOptions = {}) {
