@@ -80,23 +80,29 @@ describe("nn.RNN unrolls a cell over a sequence", () => {
     expect(Math.sqrt(sq)).toBeCloseTo(1, 5);
   });
 
-  it("runs backward through 1,000 steps, in time linear in the length", () => {
+  it("runs backward through 1,000 steps, with work linear in the length", () => {
     const cell = new fl.nn.GRUCell(2, 8, { dtype, seed: 13 });
     const rnn = new fl.nn.RNN(cell);
-    const time = (T: number): number => {
+    // the work of forward and backward, counted by the profiler (deterministic, unlike a timing)
+    const work = (T: number) => {
       const x = fl.randn([T, 2, 2], { dtype, seed: 14 });
-      const t0 = performance.now();
-      const { last } = rnn.forward(x);
-      cell.zeroGrad();
-      fl.sum(last).backward();
+      const report = fl.profile(() => {
+        const { last } = rnn.forward(x);
+        cell.zeroGrad();
+        fl.sum(last).backward();
+      });
       expect(cell.weight_hh.grad!.data.every(Number.isFinite)).toBe(true);
-      return performance.now() - t0;
+      return report;
     };
-    time(200); // warm up the JIT
-    const t500 = Math.min(time(500), time(500));
-    const t1000 = Math.min(time(1000), time(1000));
-    // linear cost doubles (ratio ≈ 2); quadratic would quadruple
-    expect(t1000 / t500).toBeLessThan(3.2);
+    const [w500, w1000] = [work(500), work(1000)];
+    // linear cost doubles the multiplies; every op that runs per step (forward and backward) runs
+    // exactly twice as often, and every other op as often as before (nothing walks the chain again)
+    expect(w1000.total.multiplies).toBe(2 * w500.total.multiplies);
+    expect(Object.keys(w1000.byOp).sort()).toEqual(Object.keys(w500.byOp).sort());
+    for (const [op, stats] of Object.entries(w500.byOp)) {
+      expect([stats.calls, 2 * stats.calls], op).toContain(w1000.byOp[op]!.calls);
+    }
+    expect(w1000.byOp["gruStep.backward"]?.calls).toBe(1000);
     // the gradient reaches the first step's input through the whole chain
     const x = fl.randn([1000, 1, 2], { dtype, seed: 15, requiresGrad: true });
     fl.sum(rnn.forward(x).last).backward();
