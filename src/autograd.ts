@@ -8,8 +8,9 @@
 import { allocate, type TypedArray } from "./dtype.js";
 import { recycle, takeUninitialized, takeZeroed } from "./grad-pool.js";
 import { attributed, countWork } from "./profile.js";
-import { broadcastOffsets, fmt, sameShape, ShapeError, sizeOf, type Shape } from "./shape.js";
+import { broadcastOffsets, describeValue, fmt, sameShape, ShapeError, sizeOf, type Shape } from "./shape.js";
 import { Tensor } from "./tensor.js";
+import { firstNonFinite } from "./finite.js";
 
 /** A node of the autograd graph: the op that made a tensor, its inputs, and its backward. */
 export interface GradNode {
@@ -93,11 +94,6 @@ export function detectAnomaly<T>(fn: () => T): T {
   } finally {
     anomalyEnabled = saved;
   }
-}
-
-function firstNonFinite(a: TypedArray): number {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i]!)) return i;
-  return -1;
 }
 
 function describeIndex(shape: Shape, flat: number): string {
@@ -185,7 +181,7 @@ export function runOp(name: string, inputs: readonly Tensor[], forward: () => Op
   });
   const out = res.out;
   if (!(out instanceof Tensor)) {
-    throw new TypeError(`runOp ${name}: the forward must return { out: Tensor, … }, but out is ${out === null ? "null" : typeof out === "object" ? `an object (${(out as object).constructor?.name})` : `${typeof out} ${String(out)}`}`);
+    throw new TypeError(`runOp ${name}: the forward must return { out: Tensor, … }, but out is ${describeValue(out)}`);
   }
   if (anomalyEnabled) checkFinite(`${name} (forward)`, out, "its output", inputs);
   if (gradEnabled && res.backward && inputs.some((t) => t.requiresGrad)) {

@@ -131,3 +131,11 @@ export function broadcastOffsets(shape: Shape, target: Shape): Int32Array {
   }
   return out;
 }
+
+/** A short description of a value for error messages: its type, and the value when it is short. */
+export function describeValue(v: unknown): string {
+  if (v === null) return "null";
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 20 ? v.slice(0, 20) + "…" : v)}`;
+  if (typeof v === "object") return `an object (${(v as object).constructor?.name ?? "no prototype"})`;
+  return `${typeof v}${v === undefined ? "" : ` ${String(v)}`}`;
+}

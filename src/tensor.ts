@@ -4,7 +4,7 @@
  */
 import { allocate, checkDType, convert, dtypeOf, type DType, type TypedArray } from "./dtype.js";
 import { generatorFor } from "./random.js";
-import { checkShape, fmt, ShapeError, sizeOf, stridesOf, type Shape } from "./shape.js";
+import { checkShape, describeValue, fmt, ShapeError, sizeOf, stridesOf, type Shape } from "./shape.js";
 import type { GradNode } from "./autograd.js";
 import { runBackward, type BackwardOptions } from "./autograd.js";
 
@@ -259,18 +259,7 @@ export function tensor(data: NestedArray | ArrayLike<number> | TypedArray, shape
     }
     outShape = s;
   }
-  for (let i = 0; i < values.length; i++) {
-    if (typeof values[i] !== "number") throw new TypeError(`tensor: element ${i} is not a number`);
-  }
   return new Tensor(values, outShape, options.requiresGrad ?? false);
-}
-
-/** A short description of a value for error messages: its type, and the value when it is short. */
-function describeValue(v: unknown): string {
-  if (v === null) return "null";
-  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 20 ? v.slice(0, 20) + "…" : v)}`;
-  if (typeof v === "object") return `an object (${(v as object).constructor?.name ?? "no prototype"})`;
-  return `${typeof v}${v === undefined ? "" : ` ${String(v)}`}`;
 }
 
 /**

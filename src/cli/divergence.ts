@@ -6,6 +6,7 @@
  */
 import type { Tensor } from "../tensor.js";
 import type { Optimizer } from "../optim/optimizer.js";
+import { firstNonFinite } from "../finite.js";
 
 /** Training diverged; the message names the task, epoch, step and what stopped being sane. */
 export class DivergenceError extends Error {
@@ -18,15 +19,6 @@ export interface DivergenceGuardOptions {
   lossFactor?: number;
   /** Appended to every message (e.g. which checkpoint still holds the last good epoch); a function is asked when the run stops. */
   note?: string | (() => string | undefined);
-}
-
-/** The first element of `d` that is NaN or ±Inf, or -1 (one summing pass when all are finite). */
-function firstNonFinite(d: ArrayLike<number>): number {
-  let sum = 0;
-  for (let k = 0; k < d.length; k++) sum += d[k]!;
-  if (Number.isFinite(sum)) return -1;
-  for (let k = 0; k < d.length; k++) if (!Number.isFinite(d[k]!)) return k;
-  return -1;
 }
 
 /** Checks one training run; see the module comment. */

@@ -8,6 +8,7 @@
 import { Tensor } from "../tensor.js";
 import { TensorDataset } from "./dataset.js";
 import { readIdx, type IdxArray } from "./idx.js";
+import { fsOrThrow } from "../io/node-fs.js";
 
 /** Where Debian's `dataset-fashion-mnist` package puts Fashion-MNIST's four files. */
 export const FASHION_MNIST_DEBIAN_DIR = "/usr/share/datasets/fashion-mnist";
@@ -36,10 +37,7 @@ export interface IdxSplitOptions {
  * and the dotted spelling (`train-images.idx3-ubyte`), or null for a file not found.
  */
 export async function findIdxSplitFiles(dir: string): Promise<Record<keyof typeof IDX_SPLIT_FILES, string | null>> {
-  const fsId = "node:fs";
-  const pathId = "node:path";
-  const fs = (await import(fsId)) as typeof import("node:fs");
-  const path = (await import(pathId)) as typeof import("node:path");
+  const { fs, path } = fsOrThrow("findIdxSplitFiles", "in a browser, fetch the four files and decode them with fl.data.decodeIdx(bytes)");
   const find = (base: string): string | null => {
     const dotted = base.replace(/-(idx\d)/, ".$1");
     for (const name of [base, `${base}.gz`, dotted, `${dotted}.gz`]) {

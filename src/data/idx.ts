@@ -10,6 +10,7 @@
  * 1f 8b, not by its name. `parseIdx` (bytes, synchronous, no gzip) and `decodeIdx` (bytes, gzip
  * too, through the web-standard DecompressionStream) work in a browser; `readIdx` (a path) is Node.
  */
+import { fsOrThrow } from "../io/node-fs.js";
 
 /** The element types of IDX, by the name the format gives them. */
 export type IdxType = "ubyte" | "byte" | "short" | "int" | "float" | "double";
@@ -188,10 +189,8 @@ export async function decodeIdx(bytes: Uint8Array, source = "IDX data"): Promise
  * file: missing, not gzip despite its start, bad magic number, truncated, or the wrong size.
  */
 export async function readIdx(path: string): Promise<IdxArray> {
-  // computed module names keep browser bundlers from pulling in Node built-ins
-  const fsId = "node:fs";
-  const zlibId = "node:zlib";
-  const fs = (await import(fsId)) as typeof import("node:fs");
+  const { fs } = fsOrThrow("readIdx", "in a browser, fetch the file and decode its bytes with fl.data.decodeIdx(bytes)");
+  const zlibId = "node:zlib"; // a computed module name keeps browser bundlers from pulling in Node built-ins
   let bytes: Uint8Array;
   try {
     bytes = fs.readFileSync(path);

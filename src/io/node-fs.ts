@@ -13,7 +13,8 @@ const pathId = "node:path";
 const nodeFs: Fs | null = isNode ? ((await import(fsId)) as Fs) : null;
 const nodePath: PathMod | null = isNode ? ((await import(pathId)) as PathMod) : null;
 
-export function fsOrThrow(where: string): { fs: Fs; path: PathMod } {
-  if (!nodeFs || !nodePath) throw new Error(`${where}: needs Node's file system; in a browser use fl.io.serialize / fl.io.deserialize`);
+/** Node's fs and path modules, or an error naming `where` and what to do instead in a browser (`browserHint`). */
+export function fsOrThrow(where: string, browserHint = "in a browser use fl.io.serialize / fl.io.deserialize"): { fs: Fs; path: PathMod } {
+  if (!nodeFs || !nodePath) throw new Error(`${where}: needs Node's file system; ${browserHint}`);
   return { fs: nodeFs, path: nodePath };
 }

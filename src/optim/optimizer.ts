@@ -5,6 +5,7 @@
  */
 import { Tensor } from "../tensor.js";
 import { fmt, sameShape } from "../shape.js";
+import { firstNonFinite } from "../finite.js";
 
 /** Numbers and flags that configure an optimiser (lr, betas, …); saved alongside its state. */
 export type HyperParams = Record<string, number | boolean | number[]>;
@@ -191,12 +192,8 @@ export abstract class Optimizer {
   firstNonFiniteState(): { key: string; index: number; value: number } | null {
     for (const [i, m] of this.state) {
       for (const [name, t] of m) {
-        const d = t.data;
-        // a sum of finite float32/float64 values stays finite in float64; only then scan for the culprit
-        let sum = 0;
-        for (let k = 0; k < d.length; k++) sum += d[k]!;
-        if (Number.isFinite(sum)) continue;
-        for (let k = 0; k < d.length; k++) if (!Number.isFinite(d[k]!)) return { key: `${i}.${name}`, index: k, value: d[k]! };
+        const k = firstNonFinite(t.data);
+        if (k >= 0) return { key: `${i}.${name}`, index: k, value: t.data[k]! };
       }
     }
     return null;
