@@ -33,10 +33,11 @@ const KEYS: (keyof MnistSettings)[] = ["epochs", "batch", "lr", "seed", "widths"
 /**
  * Check every setting; `where` names their origin in the error ("the options", "checkpoint
  * x.safetensors"). `sizes` are the split's sizes, the upper limits of trainLimit/testLimit.
+ * `command` opens the error ("train mnist", "train fashion-mnist").
  */
-export function validateMnistSettings(raw: unknown, where: string, sizes: { train: number; test: number }): MnistSettings {
+export function validateMnistSettings(raw: unknown, where: string, sizes: { train: number; test: number }, command = "train mnist"): MnistSettings {
   const bad = (key: string, want: string, got: unknown): never => {
-    throw new Error(`train mnist: ${where}: setting "${key}" must be ${want}, got ${JSON.stringify(got) ?? String(got)}`);
+    throw new Error(`${command}: ${where}: setting "${key}" must be ${want}, got ${JSON.stringify(got) ?? String(got)}`);
   };
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return bad("settings", "an object", raw);
   const s = raw as Record<string, unknown>;
@@ -66,10 +67,13 @@ export function validateMnistSettings(raw: unknown, where: string, sizes: { trai
   return { ...(s as unknown as MnistSettings), widths: { c1: w.c1 as number, c2: w.c2 as number, hidden: w.hidden as number } };
 }
 
-/** The epoch count a checkpoint says is done: an integer in [0, epochs). */
-export function validateEpochDone(v: unknown, epochs: number, where: string): number {
+/**
+ * The epoch count a checkpoint says is done: an integer in [0, epochs] (`epochs` itself is a
+ * finished run, which the caller refuses to resume with its own message). `command` opens the error.
+ */
+export function validateEpochDone(v: unknown, epochs: number, where: string, command = "train mnist"): number {
   if (typeof v !== "number" || !Number.isInteger(v) || v < 0 || v > epochs) {
-    throw new Error(`train mnist: ${where}: "epoch" (epochs done) must be an integer in [0, ${epochs}], got ${JSON.stringify(v) ?? String(v)}`);
+    throw new Error(`${command}: ${where}: "epoch" (epochs done) must be an integer in [0, ${epochs}], got ${JSON.stringify(v) ?? String(v)}`);
   }
   return v;
 }

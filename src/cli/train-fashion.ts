@@ -11,7 +11,8 @@ import * as fl from "../index.js";
 import { exportTrainedOnnx } from "./export-onnx.js";
 import { printJsonLine } from "./output.js";
 import type { TrainOptions } from "./train.js";
-import { chooseBackend, trainMnist } from "./train-mnist.js";
+import { trainMnist } from "./train-mnist.js";
+import { epochLine, setupTrainCli } from "./train-setup.js";
 
 /** The defaults of `fundl train fashion-mnist` (chosen so that it reaches ≥ 91 % test accuracy). */
 export const FASHION_DEFAULTS = Object.freeze({ epochs: 4, batch: 64, lr: 2e-3, seed: 0, shift: 0, dropout: 0 });
@@ -26,14 +27,13 @@ export function fashionAugment(x: fl.Tensor, generator: fl.Generator, shift: num
 export async function trainFashionCli(options: TrainOptions): Promise<void> {
   const started = performance.now();
   if (options.exportOnnx) fl.io.checkWritableTarget(options.exportOnnx, "train fashion-mnist --export-onnx"); // before training, not after
-  const backend = chooseBackend(options.backend);
-  if (options.threads) fl.setThreads(options.threads);
-  const log = options.json ? (s: string) => process.stderr.write(s + "\n") : (s: string) => process.stdout.write(s + "\n");
+  const { backend, threads, log } = setupTrainCli(options);
   const dir = options.data ?? fl.data.FASHION_MNIST_DEBIAN_DIR;
   const split = await fl.data.loadFashionMnist(dir);
-  log(`fashion-mnist: ${split.train.length} train / ${split.test.length} test images from ${dir}; backend ${backend}, ${fl.getThreads()} thread(s)`);
+  log(`fashion-mnist: ${split.train.length} train / ${split.test.length} test images from ${dir}; backend ${backend}, ${threads} thread(s)`);
   const d = FASHION_DEFAULTS;
   const r = await trainMnist({
+    task: "fashion-mnist",
     epochs: options.epochs ?? d.epochs,
     batch: options.batch ?? d.batch,
     lr: options.lr ?? d.lr,
@@ -46,11 +46,7 @@ export async function trainFashionCli(options: TrainOptions): Promise<void> {
     split,
     buildModel: fl.models.fashionCnn,
     augmentBatch: (x, g) => fashionAugment(x, g),
-    onEpoch: (e) =>
-      log(
-        `epoch ${e.epoch}/${e.epochs}  loss ${e.trainLoss.toFixed(4)}  train acc ${(100 * e.trainAccuracy).toFixed(2)}%  ` +
-          `test acc ${(100 * e.testAccuracy).toFixed(2)}%  ${e.seconds.toFixed(1)} s  ${Math.round(e.imagesPerSecond)} img/s`,
-      ),
+    onEpoch: (e) => log(epochLine(e)),
   });
   if (options.exportOnnx) exportTrainedOnnx(r.model, [1, 28, 28], options.exportOnnx, log);
   const seconds = (performance.now() - started) / 1000;

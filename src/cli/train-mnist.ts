@@ -13,10 +13,18 @@ import { printJsonLine } from "./output.js";
 import { progressBar } from "./progress.js";
 import type { TrainOptions } from "./train.js";
 import { exportTrainedOnnx } from "./export-onnx.js";
+import { chooseBackend, epochLine, setupTrainCli } from "./train-setup.js";
+
+export { chooseBackend };
 
 export const MNIST_DEFAULTS = { epochs: 10, batch: 64, lr: 2e-3, seed: 0, augment: 1, dropout: 0, widths: { ...fl.models.MNIST_WIDTHS } as MnistWidths };
 
+/** The tasks whose runs `trainMnist` does; a checkpoint records its task and resumes only as that task. */
+export type MnistTask = "mnist" | "fashion-mnist";
+
 export interface MnistRunOptions {
+  /** Which task this run is (default "mnist"): written into checkpoints as `meta.task`, required of a resumed checkpoint, and named in messages ("train fashion-mnist: …"). */
+  task?: MnistTask;
   epochs?: number;
   batch?: number;
   lr?: number;
@@ -72,7 +80,7 @@ export interface MnistResult {
 type Settings = MnistSettings;
 
 interface MnistMeta {
-  task: "mnist";
+  task: MnistTask;
   /** Epochs completed. */
   epoch: number;
   settings: Settings;
@@ -87,33 +95,41 @@ const now = (): number => performance.now() / 1000;
 export async function trainMnist(options: MnistRunOptions = {}): Promise<MnistResult> {
   // the save target is checked and locked before anything runs: a missing directory fails now, not
   // after the first epoch, and a second trainer on the same path is refused instead of overwriting
+  const task = options.task ?? "mnist";
+  if (task !== "mnist" && task !== "fashion-mnist") throw new Error(`trainMnist: task must be "mnist" or "fashion-mnist", got ${JSON.stringify(task)}`);
   let lock: fl.io.FileLock | null = null;
   if (options.save) {
-    fl.io.checkWritableTarget(options.save, "train mnist --save");
-    lock = fl.io.lockFile(options.save, "fundl train mnist");
+    fl.io.checkWritableTarget(options.save, `train ${task} --save`);
+    lock = fl.io.lockFile(options.save, `fundl train ${task}`);
   }
   try {
-    return await trainMnistLocked(options);
+    return await trainMnistLocked(options, task);
   } finally {
     lock?.release();
   }
 }
 
-async function trainMnistLocked(options: MnistRunOptions): Promise<MnistResult> {
+async function trainMnistLocked(options: MnistRunOptions, task: MnistTask): Promise<MnistResult> {
+  const command = `train ${task}`;
   let resumed: Checkpoint | null = null;
   let meta: MnistMeta | null = null;
   if (options.resume) {
     resumed = fl.io.loadCheckpoint(options.resume);
     meta = resumed.meta as unknown as MnistMeta;
-    if (meta?.task !== "mnist" || typeof meta.epoch !== "number" || !meta.settings || !meta.loader || !meta.scheduler) {
-      throw new Error(`train mnist: ${options.resume} is a fundl checkpoint but not one written by \`fundl train mnist --save\``);
+    // same state-dict names, different pixel statistics and data: one task's weights must not continue on the other's
+    const other = meta?.task;
+    if ((other === "mnist" || other === "fashion-mnist") && other !== task) {
+      throw new Error(`${command}: ${options.resume} is a checkpoint of ${other}, not of ${task}; resume it with \`fundl train ${other} --resume\``);
+    }
+    if (other !== task || typeof meta.epoch !== "number" || !meta.settings || !meta.loader || !meta.scheduler) {
+      throw new Error(`${command}: ${options.resume} is a fundl checkpoint but not one written by \`fundl ${command} --save\``);
     }
   }
   const split = options.split ?? (await fl.data.mnistSplit());
   const sizes = { train: split.train.length, test: split.test.length };
   // a checkpoint's settings pass the same checks as a new run's options
-  if (meta) validateMnistSettings(meta.settings, `checkpoint ${options.resume}`, sizes);
-  const settings = validateMnistSettings(resolveSettings(options, meta?.settings ?? null, options.resume ?? ""), "the options", sizes);
+  if (meta) validateMnistSettings(meta.settings, `checkpoint ${options.resume}`, sizes, command);
+  const settings = validateMnistSettings(resolveSettings(options, meta?.settings ?? null, options.resume ?? "", command), "the options", sizes, command);
   const { epochs, batch, lr, seed, widths } = settings;
 
   const train = settings.trainLimit ? split.train.subset(range(settings.trainLimit)) : split.train;
@@ -128,17 +144,17 @@ async function trainMnistLocked(options: MnistRunOptions): Promise<MnistResult> 
   let startEpoch = 0;
   if (resumed && meta) {
     model.loadStateDict(resumed.model);
-    if (!resumed.optimizer) throw new Error(`train mnist: ${options.resume} has no optimiser state`);
+    if (!resumed.optimizer) throw new Error(`${command}: ${options.resume} has no optimiser state`);
     optimizer.loadStateDict(resumed.optimizer);
     scheduler.loadStateDict(meta.scheduler);
     loader.loadStateDict(meta.loader);
-    startEpoch = validateEpochDone(meta.epoch, epochs, `checkpoint ${options.resume}`);
-    if (startEpoch >= epochs) throw new Error(`train mnist: ${options.resume} has already finished all ${epochs} epochs`);
+    startEpoch = validateEpochDone(meta.epoch, epochs, `checkpoint ${options.resume}`, command);
+    if (startEpoch >= epochs) throw new Error(`${command}: ${options.resume} has already finished all ${epochs} epochs`);
   }
 
   // what the save file holds when a run stops: the last epoch this run saved, or what was there before
   let savedEpoch = 0;
-  const guard = new DivergenceGuard("train mnist", model.namedParameters(), optimizer, {
+  const guard = new DivergenceGuard(command, model.namedParameters(), optimizer, {
     note: () => {
       if (!options.save) return undefined;
       if (savedEpoch > 0) return `${options.save} still holds epoch ${savedEpoch}, the last good one`;
@@ -194,7 +210,7 @@ async function trainMnistLocked(options: MnistRunOptions): Promise<MnistResult> 
     history.push(r);
     options.onEpoch?.(r);
     if (options.save) {
-      const m: MnistMeta = { task: "mnist", epoch: epoch + 1, settings, loader: loader.stateDict(), scheduler: scheduler.stateDict(), history };
+      const m: MnistMeta = { task, epoch: epoch + 1, settings, loader: loader.stateDict(), scheduler: scheduler.stateDict(), history };
       fl.io.saveCheckpoint(options.save, { model: model.stateDict(), optimizer: optimizer.stateDict(), meta: m as unknown as Record<string, unknown> });
       savedEpoch = epoch + 1;
     }
@@ -211,7 +227,7 @@ async function trainMnistLocked(options: MnistRunOptions): Promise<MnistResult> 
   };
 }
 
-function resolveSettings(o: MnistRunOptions, saved: Settings | null, file: string): Settings {
+function resolveSettings(o: MnistRunOptions, saved: Settings | null, file: string, command: string): Settings {
   const d = MNIST_DEFAULTS;
   const given: Partial<Settings> = { epochs: o.epochs, batch: o.batch, lr: o.lr, seed: o.seed, widths: o.widths, augment: o.augment, standardize: o.standardize, dropout: o.dropout, trainLimit: o.trainLimit, testLimit: o.testLimit };
   if (!saved) {
@@ -233,7 +249,7 @@ function resolveSettings(o: MnistRunOptions, saved: Settings | null, file: strin
   for (const k of Object.keys(given) as (keyof Settings)[]) {
     const v = given[k];
     if (v !== undefined && JSON.stringify(v) !== JSON.stringify(saved[k])) {
-      throw new Error(`train mnist: ${flag[k]} ${JSON.stringify(v)} disagrees with ${file}, which was trained with ${JSON.stringify(saved[k])}; a resumed run keeps the checkpoint's settings (leave the flag out)`);
+      throw new Error(`${command}: ${flag[k]} ${JSON.stringify(v)} disagrees with ${file}, which was trained with ${JSON.stringify(saved[k])}; a resumed run keeps the checkpoint's settings (leave the flag out)`);
     }
   }
   return saved;
@@ -266,14 +282,6 @@ export function evaluate(model: fl.nn.Module, ds: fl.data.TensorDataset, batchSi
   return correct / ds.length;
 }
 
-/** Pick the backend: --backend, else "fast" when registered, else "js", else "reference". */
-export function chooseBackend(requested?: string): string {
-  const known = fl.listBackends();
-  const name = requested ?? ["fast", "js", "reference"].find((b) => known.includes(b)) ?? "reference";
-  fl.setBackend(name);
-  return name;
-}
-
 /** FUNDL_MNIST_SUBSET="TRAIN,TEST" trains on the first rows only (quick tries and tests). */
 function subsetFromEnv(): { trainLimit?: number; testLimit?: number } {
   const v = process.env.FUNDL_MNIST_SUBSET;
@@ -291,10 +299,8 @@ const MNIST_IDX_HOWTO = "Download the four files (train-images-idx3-ubyte.gz, tr
 /** The `fundl train mnist` runner (registered in train.ts's `tasks`). */
 export async function trainMnistCli(options: TrainOptions): Promise<void> {
   if (options.exportOnnx) fl.io.checkWritableTarget(options.exportOnnx, "train mnist --export-onnx"); // before training, not after
-  const backend = chooseBackend(options.backend);
-  if (options.threads) fl.setThreads(options.threads);
-  const log = options.json ? (s: string) => process.stderr.write(s + "\n") : (s: string) => process.stdout.write(s + "\n");
-  log(`mnist: backend ${backend}, ${fl.getThreads()} thread(s)${options.resume ? `, resuming from ${options.resume}` : ""}`);
+  const { backend, threads, log } = setupTrainCli(options);
+  log(`mnist: backend ${backend}, ${threads} thread(s)${options.resume ? `, resuming from ${options.resume}` : ""}`);
   const r = await trainMnist({
     epochs: options.epochs,
     batch: options.batch,
@@ -304,11 +310,7 @@ export async function trainMnistCli(options: TrainOptions): Promise<void> {
     resume: options.resume,
     ...(options.data ? { split: await fl.data.loadIdxSplit(options.data, { name: "MNIST", howToGet: MNIST_IDX_HOWTO }) } : {}),
     ...subsetFromEnv(),
-    onEpoch: (e) =>
-      log(
-        `epoch ${e.epoch}/${e.epochs}  loss ${e.trainLoss.toFixed(4)}  train acc ${(100 * e.trainAccuracy).toFixed(2)}%  ` +
-          `test acc ${(100 * e.testAccuracy).toFixed(2)}%  ${e.seconds.toFixed(1)} s  ${Math.round(e.imagesPerSecond)} img/s`,
-      ),
+    onEpoch: (e) => log(epochLine(e)),
   });
   if (options.exportOnnx) exportTrainedOnnx(r.model, [1, 28, 28], options.exportOnnx, log);
   if (options.json) {

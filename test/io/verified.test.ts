@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -131,5 +131,26 @@ describe("save targets, stale temporary files and locks", () => {
     expect(existsSync(`${file}.lock`)).toBe(false);
     lock.release(); // the first handle no longer owns the file: releasing it removes nothing
     expect(existsSync(`${file}.lock`)).toBe(false);
+  });
+
+  it("an empty or half-written lock file made just now is held (its writer may be mid-write); an old one is taken over", () => {
+    const file = join(dir, "ck.safetensors");
+    for (const text of ["", '{"pid":']) {
+      writeFileSync(`${file}.lock`, text);
+      expect(() => fl.io.lockFile(file, "train mnist")).toThrow(fl.io.FileLockError);
+      expect(() => fl.io.lockFile(file, "train mnist")).toThrow(/ck\.safetensors is in use: .*ck\.safetensors\.lock is held but does not name its owner yet/);
+      expect(readFileSync(`${file}.lock`, "utf8")).toBe(text);
+      const old = (Date.now() - 60_000) / 1000;
+      utimesSync(`${file}.lock`, old, old);
+      const taken = fl.io.lockFile(file, "train mnist");
+      expect(JSON.parse(readFileSync(`${file}.lock`, "utf8")).pid).toBe(process.pid);
+      taken.release();
+      expect(existsSync(`${file}.lock`)).toBe(false);
+    }
+    // taking the lock leaves no temporary file behind, and the lock is never seen without its owner
+    const lock = fl.io.lockFile(file, "train mnist");
+    expect(readdirSync(dir)).toEqual(["ck.safetensors.lock"]);
+    lock.release();
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -1,12 +1,13 @@
 // `fundl train mnist --data DIR` and `fundl train fashion-mnist --data DIR` on a tiny IDX split
 // written here (40 train / 7 test images of 28×28), and the error when the files are missing.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import * as fl from "../../src/index.js";
 import { buildProgram } from "../../src/cli.js";
+import { trainMnist } from "../../src/cli/train-mnist.js";
 
 let dir = "";
 beforeAll(() => {
@@ -58,6 +59,41 @@ describe("training from IDX files", () => {
     expect(ck.model["0.mean"]!.item()).toBeCloseTo(fl.models.FASHION_MNIST_MEAN, 6);
     const net = fl.models.fashionCnn();
     net.loadStateDict(ck.model);
+  });
+
+  it("a checkpoint of one task is refused by the other's --resume, naming both", async () => {
+    const fashion = join(dir, "fashion-for-mnist.safetensors");
+    await runCli(["train", "fashion-mnist", "--data", dir, "--epochs", "1", "--batch", "40", "--json", "--save", fashion]);
+    expect(fl.io.loadCheckpoint(fashion).meta.task).toBe("fashion-mnist");
+    await expect(runCli(["train", "mnist", "--data", dir, "--epochs", "2", "--json", "--resume", fashion])).rejects.toThrow(
+      /train mnist: .*fashion-for-mnist\.safetensors is a checkpoint of fashion-mnist, not of mnist/,
+    );
+    const mnist = join(dir, "mnist-for-fashion.safetensors");
+    await runCli(["train", "mnist", "--data", dir, "--epochs", "1", "--batch", "40", "--json", "--save", mnist]);
+    expect(fl.io.loadCheckpoint(mnist).meta.task).toBe("mnist");
+    await expect(runCli(["train", "fashion-mnist", "--data", dir, "--epochs", "2", "--json", "--resume", mnist])).rejects.toThrow(
+      /train fashion-mnist: .*mnist-for-fashion\.safetensors is a checkpoint of mnist, not of fashion-mnist/,
+    );
+  });
+
+  it("a fashion-mnist run's messages name fashion-mnist, not mnist", async () => {
+    await expect(runCli(["train", "fashion-mnist", "--data", dir, "--save", join(dir, "no-such-dir", "f.safetensors")])).rejects.toThrow(/^train fashion-mnist --save: cannot write/);
+    const file = join(dir, "held.safetensors");
+    writeFileSync(`${file}.lock`, JSON.stringify({ pid: process.ppid, since: "now", what: "x" }));
+    await expect(runCli(["train", "fashion-mnist", "--data", dir, "--epochs", "1", "--save", file])).rejects.toThrow(/held\.safetensors is in use/);
+    rmSync(`${file}.lock`);
+    // the lock a fashion run takes names it
+    const split = await fl.data.loadIdxSplit(dir);
+    const seen: string[] = [];
+    await trainMnist({ task: "fashion-mnist", split, epochs: 1, batch: 40, progress: false, save: file, afterStep: () => void seen.push(readFileSync(`${file}.lock`, "utf8")) });
+    expect(JSON.parse(seen[0]!).what).toBe("fundl train fashion-mnist");
+    // settings checks, resume refusals and the divergence guard name the task
+    await expect(trainMnist({ task: "fashion-mnist", split, trainLimit: 9000, epochs: 1, batch: 40, progress: false })).rejects.toThrow(/^train fashion-mnist: the options: setting "trainLimit"/);
+    await expect(trainMnist({ task: "fashion-mnist", split, resume: file, progress: false })).rejects.toThrow(/^train fashion-mnist: .*already finished all 1 epochs/);
+    await expect(trainMnist({ task: "fashion-mnist", split, resume: file, batch: 7, progress: false })).rejects.toThrow(/^train fashion-mnist: --batch 7 disagrees/);
+    await expect(trainMnist({ task: "fashion-mnist", split, epochs: 1, batch: 40, progress: false, afterBackward: (_e, _s, model) => {
+      model.parameters()[0]!.grad!.data[0] = NaN;
+    } })).rejects.toThrow(/^train fashion-mnist: the gradient of/);
   });
 
   it("a folder without the files: the error says how to get them", async () => {
