@@ -229,3 +229,50 @@ describe("fused cell steps pass float64 gradient checks", () => {
     });
   }
 });
+
+/** Sizes whose h buffer [T·B·H] and GRU W_hh [3H·H] are large enough (≥ 4096) for the grad pool to reuse. */
+const POOLED: Shape = { B: 11, I: 5, H: 48, T: 8 };
+
+describe("nn.RNN's sequence path with W_hh frozen (no W_hh node, step nodes still run backward)", () => {
+  // The steps' backward reads h_prev from the sequence's h buffer: it must not go back to the
+  // grad pool (and come out again as the stacked output's gradient) before they have run.
+  for (const kind of ["gru", "ugrnn split", "lstm"]) {
+    it(`${kind}: gradients for x and W_ih equal the step-by-step path's`, () => {
+      const s = POOLED; // T·B·H ≥ the grad pool's smallest size, so the h buffer can be pooled
+      const cell = makeCell(kind, s.I, s.H, "float32");
+      const frozen = ["weight_hh", "bias_hh", "weight_fh", "weight_dh"];
+      for (const [name, p] of cell.namedParameters()) if (frozen.includes(name.split(".").pop()!)) p.requiresGrad = false;
+      const want = runAndGrad(cell, s, "float32", (x, s0) => new fl.nn.RNN(cell, { fused: false }).forward(x, s0));
+      for (let round = 0; round < 2; round++) {
+        const got = runAndGrad(cell, s, "float32", (x, s0) => new fl.nn.RNN(cell).forward(x, s0));
+        expectClose(got.values, want.values, 2e-5, `${kind} value`);
+        expectClose(got.grads, want.grads, 2e-5, `${kind} gradient (round ${round})`);
+      }
+    });
+  }
+});
+
+describe("nn.RNN's W_hh snapshot when the backend changes between forward and backward", () => {
+  it("is released from the backend that pinned it, so a later fast RNN reads its own W_hh", () => {
+    const saved = getBackend();
+    const s = POOLED;
+    try {
+      setBackend("fast");
+      const a = makeCell("gru", s.I, s.H, "float32");
+      for (const p of a.parameters()) p.requiresGrad = false; // no W_hh gradient to take the snapshot's storage first
+      const rnnA = new fl.nn.RNN(a);
+      const x = fl.randn([s.T, s.B, s.I], { seed: 21, requiresGrad: true });
+      const outA = rnnA.forward(x).outputs;
+      setBackend("js");
+      fl.sum(outA).backward(); // frees the graph, the snapshot with it
+      setBackend("fast");
+      // a second GRU of the same size, other weights: its snapshot takes the first one's storage from the pool
+      const b = new fl.nn.GRUCell(s.I, s.H, { seed: 99 });
+      const want = new fl.nn.RNN(b, { fused: false }).forward(x.detach()).outputs;
+      const got = new fl.nn.RNN(b).forward(x.detach()).outputs;
+      expect(maxAbsDiff(Array.from(got.data), Array.from(want.data))).toBeLessThan(2e-5);
+    } finally {
+      setBackend(saved);
+    }
+  });
+});
