@@ -16,7 +16,7 @@ import { getBackend, setBackend } from "../../src/backend/index.js";
 import type { GatedCell } from "../../src/backend/kernels.js";
 import { fastGatesBackward, fastGatesForward } from "../../src/backend/fast/recurrent.js";
 import { GATE_BLOCKS, gatesBackwardReference, gatesForwardReference } from "../../src/backend/recurrent-reference.js";
-import { gateBlocks } from "../../src/nn/recurrent/gates.js";
+import { FUSED_RECURRENT_OPS } from "../../src/nn/recurrent/fused-step.js";
 import { ugrnnUpdate } from "../../src/ops/ugrnn-update.js";
 import { gradcheckModule, maxAbsDiff } from "./helpers.js";
 
@@ -75,6 +75,12 @@ describe("SIMD gate kernels equal their definitions (float32, random odd sizes)"
     expect(() => fastGatesForward("gru", { batch: 2, hidden: 2, px: a, ph: a, h: a, c: null, act: a, aux: null, hOut: a, cOut: null })).toThrow(/gatesForward \(gru\): px has 4 elements, needs 12/);
   });
 });
+
+/** The k column blocks [B, H] of gate pre-activations [B, k·H], by the general slice op. */
+function gateBlocks(g: Tensor, k: number): Tensor[] {
+  const H = g.shape[1]! / k;
+  return Array.from({ length: k }, (_, q) => fl.slice(g, 1, q * H, (q + 1) * H));
+}
 
 /** The cells' steps as the compositions of ops that the fused nodes replaced. */
 function composedStep(cell: fl.nn.RecurrentCell<fl.nn.CellState>, x: Tensor, state: fl.nn.CellState): fl.nn.CellState {
@@ -274,5 +280,23 @@ describe("nn.RNN's W_hh snapshot when the backend changes between forward and ba
     } finally {
       setBackend(saved);
     }
+  });
+});
+
+describe("FUSED_RECURRENT_OPS (ONNX export's hint list) names the ops the fused paths record", () => {
+  it("every listed name is recorded by a cell step or nn.RNN's sequence path, and every recurrent op recorded is listed", () => {
+    const recorded = new Set<string>();
+    for (const kind of ["lstm", "gru", "ugrnn split"]) {
+      const cell = makeCell(kind, 3, 4, "float32");
+      const x = fl.randn([2, 2, 3], { seed: 1 });
+      const report = fl.profile(() => {
+        new fl.nn.RNN(cell).forward(x);
+        cell.forward(fl.select(x, 0, 0), cell.initialState(2));
+      });
+      for (const op of Object.keys(report.byOp)) recorded.add(op.replace(/\.backward$/, ""));
+    }
+    for (const op of FUSED_RECURRENT_OPS) expect(recorded.has(op), op).toBe(true);
+    const recurrent = [...recorded].filter((op) => /Cell|Step|^rnn/.test(op));
+    expect(recurrent.filter((op) => !FUSED_RECURRENT_OPS.includes(op))).toEqual([]);
   });
 });

@@ -29,6 +29,16 @@ import { recycle, takeUninitialized } from "../../grad-pool.js";
 import { stack } from "../../ops/view.js";
 import { Tensor } from "../../tensor.js";
 
+/**
+ * The names of the autograd ops this file records (a cell step, LSTM's c' output, a step of nn.RNN's
+ * sequence path, the sequence's input projection and its shared W_hh): ops that exist only inside a
+ * recurrent cell or nn.RNN, which ONNX export converts whole, as one op per registered module.
+ */
+export const FUSED_RECURRENT_OPS: readonly string[] = [
+  "lstmCell", "gruCell", "ugrnnCell", "lstmCellState",
+  "lstmStep", "gruStep", "ugrnnStep", "rnnInputProjection", "rnnHiddenWeights",
+];
+
 /** The projections' parameters: Wx [G, I], Wh [G, H], biases [G] (or null). */
 export interface GateWeights {
   wx: Tensor;
