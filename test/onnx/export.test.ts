@@ -178,7 +178,17 @@ describe("onnx.export: errors and files", () => {
     expect(() => fl.onnx.exportBytes(model, sample([2, 3], 1))).toThrow(/the op "crossEntropy" has no ONNX export/);
     const hidden = new nn.GRUCell(3, 2, { seed: 1 }); // not registered: its ops are traced one by one
     const unregistered = new Fn((x) => hidden.forward(x!, fl.zeros([2, 2])));
-    expect(() => fl.onnx.exportBytes(unregistered, sample([2, 3], 1))).toThrow(/"(gateBlock|gruCell)" .* only when it is a registered submodule/);
+    expect(() => fl.onnx.exportBytes(unregistered, sample([2, 3], 1))).toThrow(/"gruCell" .* only when it is a registered submodule/);
+    // the other fused recurrent ops get the same hint: an unregistered LSTM cell, UGRNN cell and nn.RNN
+    const lstm = new nn.LSTMCell(3, 2, { seed: 1 });
+    const lstmFn = new Fn((x) => lstm.forward(x!, [fl.zeros([2, 2]), fl.zeros([2, 2])])[0]);
+    expect(() => fl.onnx.exportBytes(lstmFn, sample([2, 3], 1))).toThrow(/"lstmCell" .* only when it is a registered submodule/);
+    const ugrnn = new nn.UGRNNCell(3, 2, { seed: 1, form: "split" });
+    const ugrnnFn = new Fn((x) => ugrnn.forward(x!, fl.zeros([2, 2])));
+    expect(() => fl.onnx.exportBytes(ugrnnFn, sample([2, 3], 1))).toThrow(/"ugrnnCell" .* only when it is a registered submodule/);
+    const rnn = new nn.RNN(new nn.GRUCell(3, 2, { seed: 1 }));
+    const rnnFn = new Fn((x) => rnn.forward(x!).outputs);
+    expect(() => fl.onnx.exportBytes(rnnFn, sample([4, 2, 3], 1))).toThrow(/"rnnInputProjection" .* only when it is a registered submodule/);
     const bn = new nn.BatchNorm1d(3, { trackRunningStats: false });
     expect(() => fl.onnx.exportBytes(bn, sample([4, 3], 2))).toThrow(/batchNorm with batch statistics .* cannot be exported/);
   });

@@ -16,7 +16,7 @@ import { getBackend, setBackend } from "../../src/backend/index.js";
 import type { GatedCell } from "../../src/backend/kernels.js";
 import { fastGatesBackward, fastGatesForward } from "../../src/backend/fast/recurrent.js";
 import { GATE_BLOCKS, gatesBackwardReference, gatesForwardReference } from "../../src/backend/recurrent-reference.js";
-import { gateBlocks } from "../../src/nn/recurrent/gates.js";
+import { FUSED_RECURRENT_OPS } from "../../src/nn/recurrent/fused-step.js";
 import { ugrnnUpdate } from "../../src/ops/ugrnn-update.js";
 import { gradcheckModule, maxAbsDiff } from "./helpers.js";
 
@@ -75,6 +75,12 @@ describe("SIMD gate kernels equal their definitions (float32, random odd sizes)"
     expect(() => fastGatesForward("gru", { batch: 2, hidden: 2, px: a, ph: a, h: a, c: null, act: a, aux: null, hOut: a, cOut: null })).toThrow(/gatesForward \(gru\): px has 4 elements, needs 12/);
   });
 });
+
+/** The k column blocks [B, H] of gate pre-activations [B, k·H], by the general slice op. */
+function gateBlocks(g: Tensor, k: number): Tensor[] {
+  const H = g.shape[1]! / k;
+  return Array.from({ length: k }, (_, q) => fl.slice(g, 1, q * H, (q + 1) * H));
+}
 
 /** The cells' steps as the compositions of ops that the fused nodes replaced. */
 function composedStep(cell: fl.nn.RecurrentCell<fl.nn.CellState>, x: Tensor, state: fl.nn.CellState): fl.nn.CellState {
@@ -228,4 +234,69 @@ describe("fused cell steps pass float64 gradient checks", () => {
       expect(r.ok, `${kind}: ${JSON.stringify(r.worst)}`).toBe(true);
     });
   }
+});
+
+/** Sizes whose h buffer [T·B·H] and GRU W_hh [3H·H] are large enough (≥ 4096) for the grad pool to reuse. */
+const POOLED: Shape = { B: 11, I: 5, H: 48, T: 8 };
+
+describe("nn.RNN's sequence path with W_hh frozen (no W_hh node, step nodes still run backward)", () => {
+  // The steps' backward reads h_prev from the sequence's h buffer: it must not go back to the
+  // grad pool (and come out again as the stacked output's gradient) before they have run.
+  for (const kind of ["gru", "ugrnn split", "lstm"]) {
+    it(`${kind}: gradients for x and W_ih equal the step-by-step path's`, () => {
+      const s = POOLED; // T·B·H ≥ the grad pool's smallest size, so the h buffer can be pooled
+      const cell = makeCell(kind, s.I, s.H, "float32");
+      const frozen = ["weight_hh", "bias_hh", "weight_fh", "weight_dh"];
+      for (const [name, p] of cell.namedParameters()) if (frozen.includes(name.split(".").pop()!)) p.requiresGrad = false;
+      const want = runAndGrad(cell, s, "float32", (x, s0) => new fl.nn.RNN(cell, { fused: false }).forward(x, s0));
+      for (let round = 0; round < 2; round++) {
+        const got = runAndGrad(cell, s, "float32", (x, s0) => new fl.nn.RNN(cell).forward(x, s0));
+        expectClose(got.values, want.values, 2e-5, `${kind} value`);
+        expectClose(got.grads, want.grads, 2e-5, `${kind} gradient (round ${round})`);
+      }
+    });
+  }
+});
+
+describe("nn.RNN's W_hh snapshot when the backend changes between forward and backward", () => {
+  it("is released from the backend that pinned it, so a later fast RNN reads its own W_hh", () => {
+    const saved = getBackend();
+    const s = POOLED;
+    try {
+      setBackend("fast");
+      const a = makeCell("gru", s.I, s.H, "float32");
+      for (const p of a.parameters()) p.requiresGrad = false; // no W_hh gradient to take the snapshot's storage first
+      const rnnA = new fl.nn.RNN(a);
+      const x = fl.randn([s.T, s.B, s.I], { seed: 21, requiresGrad: true });
+      const outA = rnnA.forward(x).outputs;
+      setBackend("js");
+      fl.sum(outA).backward(); // frees the graph, the snapshot with it
+      setBackend("fast");
+      // a second GRU of the same size, other weights: its snapshot takes the first one's storage from the pool
+      const b = new fl.nn.GRUCell(s.I, s.H, { seed: 99 });
+      const want = new fl.nn.RNN(b, { fused: false }).forward(x.detach()).outputs;
+      const got = new fl.nn.RNN(b).forward(x.detach()).outputs;
+      expect(maxAbsDiff(Array.from(got.data), Array.from(want.data))).toBeLessThan(2e-5);
+    } finally {
+      setBackend(saved);
+    }
+  });
+});
+
+describe("FUSED_RECURRENT_OPS (ONNX export's hint list) names the ops the fused paths record", () => {
+  it("every listed name is recorded by a cell step or nn.RNN's sequence path, and every recurrent op recorded is listed", () => {
+    const recorded = new Set<string>();
+    for (const kind of ["lstm", "gru", "ugrnn split"]) {
+      const cell = makeCell(kind, 3, 4, "float32");
+      const x = fl.randn([2, 2, 3], { seed: 1 });
+      const report = fl.profile(() => {
+        new fl.nn.RNN(cell).forward(x);
+        cell.forward(fl.select(x, 0, 0), cell.initialState(2));
+      });
+      for (const op of Object.keys(report.byOp)) recorded.add(op.replace(/\.backward$/, ""));
+    }
+    for (const op of FUSED_RECURRENT_OPS) expect(recorded.has(op), op).toBe(true);
+    const recurrent = [...recorded].filter((op) => /Cell|Step|^rnn/.test(op));
+    expect(recurrent.filter((op) => !FUSED_RECURRENT_OPS.includes(op))).toEqual([]);
+  });
 });

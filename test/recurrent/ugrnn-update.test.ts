@@ -78,20 +78,3 @@ describe("ugrnnUpdate: h' = f⊙h + (1−f)⊙d with a hand-written backward", (
     expect(() => fl.ugrnnUpdate(a, a, fl.zeros([2, 3], opts))).toThrow(/dtype mismatch/);
   });
 });
-
-describe("gateBlocks: out_q[b,c] = g[b, q·H + c]", () => {
-  it("cuts [B, k·H] into k blocks and passes a gradient check", async () => {
-    const { gateBlocks } = await import("../../src/nn/recurrent/gates.js");
-    const g = fl.randn([2, 6], { dtype: "float64", seed: 50 });
-    const [a, b, c] = gateBlocks(g, 3);
-    expect(a!.toArray()).toEqual([[g.data[0], g.data[1]], [g.data[6], g.data[7]]]);
-    expect(c!.toArray()).toEqual([[g.data[4], g.data[5]], [g.data[10], g.data[11]]]);
-    expect(b!.shape).toEqual([2, 2]);
-    const r = fl.gradcheck((x) => {
-      const [p, q, s] = gateBlocks(x!, 3);
-      return fl.concat([fl.mul(p!, 2), fl.mul(q!, q!), fl.sigmoid(s!)], 0);
-    }, [g]);
-    expect(r.ok, JSON.stringify(r.worst)).toBe(true);
-    expect(() => gateBlocks(fl.zeros([2, 7]), 3)).toThrow(/gateBlocks: expected \[batch, 3·hidden\] gate pre-activations, got \[2, 7\]/);
-  });
-});

@@ -6,6 +6,7 @@
 import { noGrad } from "../../autograd.js";
 import type { DType } from "../../dtype.js";
 import type { Module } from "../../nn/module.js";
+import { FUSED_RECURRENT_OPS } from "../../nn/recurrent/fused-step.js";
 import { concat, slice } from "../../ops/view.js";
 import { fmt, sameShape } from "../../shape.js";
 import { Tensor } from "../../tensor.js";
@@ -154,8 +155,8 @@ export function exportBytes(model: Module, exampleInput: Tensor | Tensor[], opti
     }
     const convert = OP_CONVERTERS[step.name];
     if (!convert) {
-      // a cell's inner ops appear when the cell is not a registered submodule (so not traced whole)
-      const hint = ["gateBlock", "lstmCell", "lstmCellState", "gruCell"].includes(step.name) ? " (a recurrent cell exports as one ONNX op only when it is a registered submodule of the exported model)" : "";
+      // a cell's or nn.RNN's inner ops appear when it is not a registered submodule (so not traced whole)
+      const hint = FUSED_RECURRENT_OPS.includes(step.name) ? " (a recurrent cell exports as one ONNX op only when it is a registered submodule of the exported model)" : "";
       throw new OnnxExportError(`onnx.export: the op "${step.name}" has no ONNX export (output ${fmt(step.out.shape)})${hint}; ops that export: ${Object.keys(OP_CONVERTERS).join(", ")}, and nn.RNN / LSTMCell / GRUCell / RNNCell`);
     }
     g.bind(step.out, convert({ g, step, inputs: names, twin: other?.kind === "op" ? other : null }));

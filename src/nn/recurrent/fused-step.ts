@@ -29,6 +29,16 @@ import { recycle, takeUninitialized } from "../../grad-pool.js";
 import { stack } from "../../ops/view.js";
 import { Tensor } from "../../tensor.js";
 
+/**
+ * The names of the autograd ops this file records (a cell step, LSTM's c' output, a step of nn.RNN's
+ * sequence path, the sequence's input projection and its shared W_hh): ops that exist only inside a
+ * recurrent cell or nn.RNN, which ONNX export converts whole, as one op per registered module.
+ */
+export const FUSED_RECURRENT_OPS: readonly string[] = [
+  "lstmCell", "gruCell", "ugrnnCell", "lstmCellState",
+  "lstmStep", "gruStep", "ugrnnStep", "rnnInputProjection", "rnnHiddenWeights",
+];
+
 /** The projections' parameters: Wx [G, I], Wh [G, H], biases [G] (or null). */
 export interface GateWeights {
   wx: Tensor;
@@ -260,9 +270,12 @@ export function fusedSequence(kind: GatedCell, seq: Tensor, h0: Tensor, c0: Tens
   const whSnapshot = takeUninitialized(dtype, w.wh.size);
   whSnapshot.set(w.wh.data);
   const wh = new Tensor(whSnapshot, w.wh.shape);
-  kernels().retainOperand(whSnapshot);
+  // released through the backend that pinned it, whichever is active when the graph is freed
+  // (else a pin left in "fast" would outlive its storage, which the pool hands out again)
+  const pinnedBy = kernels();
+  pinnedBy.retainOperand(whSnapshot);
   const releaseSnapshot = (): void => {
-    kernels().releaseOperand(whSnapshot);
+    pinnedBy.releaseOperand(whSnapshot);
     recycle(whSnapshot);
   };
   const buf: SequenceBuffers = { hAll: takeUninitialized(dtype, T * B * H), dph: null, written: new Uint8Array(T) };
@@ -281,6 +294,8 @@ export function fusedSequence(kind: GatedCell, seq: Tensor, h0: Tensor, c0: Tens
     if (seqPh) recycle(seqPh);
     if (seqC) recycle(seqC);
     releaseSnapshot(); // the last reader of the snapshot was the step backwards
+    // the steps' backward reads h_prev from hAll; when there is a W_hh node it reads hAll too and recycles it
+    if (!whSeq._node) recycle(buf.hAll);
   };
   let h = h0;
   let c = c0;
@@ -362,8 +377,7 @@ export function fusedSequence(kind: GatedCell, seq: Tensor, h0: Tensor, c0: Tens
   }
   const stacked = stack(outputs, 0); // [T, B, H], copied out of hAll before hAll can be reused
   recycle(xp.data); // only the steps' forward read it
-  if (liveNodes === 0) releaseSequence(); // no step will run backward
-  if (!whSeq._node) recycle(buf.hAll); // nor will the node that reads hAll
+  if (liveNodes === 0) releaseSequence(); // no step will run backward (nor, then, the W_hh node)
   return { outputs: stacked, h, c };
 }
 
