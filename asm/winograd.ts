@@ -21,10 +21,18 @@ import { gemm, gemmScratchBytes } from "./gemm";
   return ((g.ho + 1) >> 1) * ((g.wo + 1) >> 1);
 }
 
-/** Scratch one thread needs for `winogradConv`: V [16, cin, tiles], M [16, cout, tiles] and gemm's own. */
+/** Tile columns the GEMMs aim for: images are grouped so that each GEMM has about this many columns. */
+const TARGET_COLUMNS: i32 = 192;
+
+/** Images transformed together (their tiles side by side in V and M), so the 16 GEMMs are not too narrow. */
+@inline function groupSize(tiles: i32): i32 {
+  return max(1, TARGET_COLUMNS / tiles);
+}
+
+/** Scratch one thread needs for `winogradConv`: V [16, cin, group·tiles], M [16, cout, group·tiles] and gemm's own. */
 export function winogradScratchBytes(g: Geometry): i32 {
   const t = tileCount(g);
-  return 16 * (g.cin + g.cout) * t * 4 + gemmScratchBytes() + 192;
+  return 16 * (g.cin + g.cout) * t * groupSize(t) * 4 + gemmScratchBytes() + 192;
 }
 
 /**
@@ -80,14 +88,13 @@ export function winogradFilter(w: usize, u: usize, nOut: i32, nIn: i32, flip: i3
 }
 
 /**
- * V[4a + b, c, t] = (Bᵀ d B)[a, b] for every channel c < cin and tile t = ti·tw + tj, where
+ * V[4a + b, c, col0 + t] = (Bᵀ d B)[a, b] for every channel c < cin and tile t = ti·tw + tj, where
  *   d[i, j] = x[c, 2ti + i − padH, 2tj + j − padW]   (i, j < 4; 0 outside the image)
  *   (Bᵀ d)[0, j] = d[0,j] − d[2,j],  [1, j] = d[1,j] + d[2,j],  [2, j] = d[2,j] − d[1,j],  [3, j] = d[1,j] − d[3,j]
- * and the same along j. `x` points at channel 0 of one image.
+ * and the same along j. `x` points at channel 0 of one image; rows of V are `ld` floats apart.
  */
-function inputTransform(x: usize, v: usize, g: Geometry, th: i32, tw: i32): void {
-  const T = th * tw;
-  const plane = g.cin * T;
+function inputTransform(x: usize, v: usize, ld: i32, col0: i32, g: Geometry, th: i32, tw: i32): void {
+  const plane = g.cin * ld;
   for (let c = 0; c < g.cin; c++) {
     const xp = at(x, c * g.h * g.w);
     for (let ti = 0; ti < th; ti++) {
@@ -114,7 +121,7 @@ function inputTransform(x: usize, v: usize, g: Geometry, th: i32, tw: i32): void
         const e1 = f32x4.add(d1, d2);
         const e2 = f32x4.sub(d2, d1);
         const e3 = f32x4.sub(d1, d3);
-        const o = c * T + ti * tw + tj;
+        const o = c * ld + col0 + ti * tw + tj;
         storeBRow(v, o, plane, 0, e0);
         storeBRow(v, o, plane, 1, e1);
         storeBRow(v, o, plane, 2, e2);
@@ -143,18 +150,18 @@ function inputTransform(x: usize, v: usize, g: Geometry, th: i32, tw: i32): void
 
 /**
  * y[c, 2ti + r, 2tj + s] (+)= (Aᵀ m A)[r, s] (+ bias[c]) for r, s < 2 inside the ho × wo plane, where
- *   m[a, b] = M[4a + b, c, t],  (Aᵀ m)[0, b] = m[0,b] + m[1,b] + m[2,b],  (Aᵀ m)[1, b] = m[1,b] − m[2,b] − m[3,b]
- * and the same along b. `y` points at channel 0 of one image; accumulate ≠ 0 adds into y.
+ *   m[a, b] = M[4a + b, c, col0 + t],  (Aᵀ m)[0, b] = m[0,b] + m[1,b] + m[2,b],  (Aᵀ m)[1, b] = m[1,b] − m[2,b] − m[3,b]
+ * and the same along b. `y` points at channel 0 of one image; rows of M are `ld` floats apart;
+ * accumulate ≠ 0 adds into y.
  */
-function outputTransform(m: usize, y: usize, bias: usize, g: Geometry, th: i32, tw: i32, accumulate: i32): void {
-  const T = th * tw;
-  const plane = g.cout * T;
+function outputTransform(m: usize, ld: i32, col0: i32, y: usize, bias: usize, g: Geometry, th: i32, tw: i32, accumulate: i32): void {
+  const plane = g.cout * ld;
   for (let c = 0; c < g.cout; c++) {
     const yp = at(y, c * g.ho * g.wo);
     const b = bias != 0 ? load<f32>(at(bias, c)) : <f32>0;
     for (let ti = 0; ti < th; ti++) {
       for (let tj = 0; tj < tw; tj++) {
-        const o = c * T + ti * tw + tj;
+        const o = c * ld + col0 + ti * tw + tj;
         // rows of m (four lanes: b = 0..3)
         const m0 = gatherRow(m, o, plane, 0), m1 = gatherRow(m, o, plane, 1), m2 = gatherRow(m, o, plane, 2), m3 = gatherRow(m, o, plane, 3);
         const q0 = f32x4.add(f32x4.add(m0, m1), m2);
@@ -188,21 +195,25 @@ function outputTransform(m: usize, y: usize, bias: usize, g: Geometry, th: i32, 
 /**
  * y[b, c, i, j] (+)= Σ_{c', di, dj} g[c, c', di, dj] · x[b, c', i + di − padH, j + dj − padW] (+ bias[c])
  * for images b in [b0, b1), with the filters already transformed into u = U [16, cout, cin]
- * (`winogradFilter`). Per image: V = input transform, M[k] = U[k] · V[k] (16 GEMMs), y = output transform.
+ * (`winogradFilter`). Per group of images (their tiles side by side as columns): V = input transform,
+ * M[k] = U[k] · V[k] (16 GEMMs), y = output transform.
  * The geometry must be 3×3, stride 1, zero padding (the host checks).
  */
 export function winogradConv(x: usize, u: usize, y: usize, bias: usize, g: Geometry, b0: i32, b1: i32, accumulate: i32, scratch: usize): void {
   const th = (g.ho + 1) >> 1, tw = (g.wo + 1) >> 1;
   const T = th * tw;
+  const G = groupSize(T);
   const v = align64(scratch);
-  const m = align64(at(v, 16 * g.cin * T));
-  const gs = align64(at(m, 16 * g.cout * T));
-  for (let b = b0; b < b1; b++) {
-    inputTransform(at(x, b * g.cin * g.h * g.w), v, g, th, tw);
-    // M[k] = U[k] · V[k]:  M[k, c, t] = Σ_{c'} U[k, c, c'] · V[k, c', t]
+  const m = align64(at(v, 16 * g.cin * T * G));
+  const gs = align64(at(m, 16 * g.cout * T * G));
+  for (let first = b0; first < b1; first += G) {
+    const n = min(G, b1 - first);
+    const ld = n * T;
+    for (let i = 0; i < n; i++) inputTransform(at(x, (first + i) * g.cin * g.h * g.w), v, ld, i * T, g, th, tw);
+    // M[k] = U[k] · V[k]:  M[k, c, t] = Σ_{c'} U[k, c, c'] · V[k, c', t]   (t over the group's tiles)
     for (let k = 0; k < 16; k++) {
-      gemm(0, 0, g.cout, T, g.cin, at(u, k * g.cout * g.cin), g.cin, at(v, k * g.cin * T), T, at(m, k * g.cout * T), T, 0, gs);
+      gemm(0, 0, g.cout, ld, g.cin, at(u, k * g.cout * g.cin), g.cin, at(v, k * g.cin * ld), ld, at(m, k * g.cout * ld), ld, 0, gs);
     }
-    outputTransform(m, at(y, b * g.cout * g.ho * g.wo), bias, g, th, tw, accumulate);
+    for (let i = 0; i < n; i++) outputTransform(m, ld, i * T, at(y, (first + i) * g.cout * g.ho * g.wo), bias, g, th, tw, accumulate);
   }
 }
