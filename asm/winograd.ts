@@ -100,7 +100,16 @@ function inputTransform(x: usize, v: usize, ld: i32, col0: i32, g: Geometry, th:
     for (let ti = 0; ti < th; ti++) {
       const r0 = 2 * ti - g.padH;
       const inside = r0 >= 0 && r0 + 4 <= g.h;
-      for (let tj = 0; tj < tw; tj++) {
+      let tj = 0;
+      if (inside) {
+        // four tiles tj .. tj+3 at once while their 10 input columns 2tj − padW .. 2tj − padW + 9 are inside
+        for (; tj + 4 <= tw && 2 * tj - g.padW >= 0 && 2 * tj - g.padW + 10 <= g.w; tj += 4) {
+          const p = at(xp, r0 * g.w + 2 * tj - g.padW);
+          const o = c * ld + col0 + ti * tw + tj;
+          inputTransform4(p, g.w, v, o, plane);
+        }
+      }
+      for (; tj < tw; tj++) {
         const s0 = 2 * tj - g.padW;
         // rows of d, four lanes each (columns j = 0..3)
         let d0: v128, d1: v128, d2: v128, d3: v128;
@@ -128,6 +137,36 @@ function inputTransform(x: usize, v: usize, ld: i32, col0: i32, g: Geometry, th:
         storeBRow(v, o, plane, 3, e3);
       }
     }
+  }
+}
+
+/**
+ * The input transform of four horizontally adjacent tiles whose patches lie inside the image, lane t
+ * for tile t. Row i of the patches: D_i[j] = (x[i, 2t + j])_{t<4} from `p` (row 0, column 0 of tile
+ * 0's patch); E_a[j] = (Bᵀ D)[a][j] as above, then V[4a + b, o + t] = (E_a B)[b] along j.
+ */
+@inline function inputTransform4(p: usize, w: i32, v: usize, o: i32, plane: i32): void {
+  for (let a = 0; a < 4; a++) {
+    // Bᵀ row a combines two patch rows: E_a = D_lead ± D_lag with (lead, lag, ±) = (0, 2, −), (1, 2, +), (2, 1, −), (1, 3, −)
+    const lead = a == 2 ? 2 : a == 0 ? 0 : 1;
+    const lag = a == 2 ? 1 : a == 3 ? 3 : 2;
+    const pa = at(p, lead * w), pb = at(p, lag * w);
+    const la = v128.load(pa), ha = v128.load(at(pa, 4)), ca = v128.load64_zero(at(pa, 8));
+    const lb = v128.load(pb), hb = v128.load(at(pb, 4)), cb = v128.load64_zero(at(pb, 8));
+    // columns j of the two rows, over four tiles: x[2t + j]
+    const a0 = i32x4.shuffle(la, ha, 0, 2, 4, 6), a1 = i32x4.shuffle(la, ha, 1, 3, 5, 7);
+    const a2 = i32x4.shuffle(a0, ca, 1, 2, 3, 4), a3 = i32x4.shuffle(a1, ca, 1, 2, 3, 5);
+    const b0 = i32x4.shuffle(lb, hb, 0, 2, 4, 6), b1 = i32x4.shuffle(lb, hb, 1, 3, 5, 7);
+    const b2 = i32x4.shuffle(b0, cb, 1, 2, 3, 4), b3 = i32x4.shuffle(b1, cb, 1, 2, 3, 5);
+    // E_a[j] = D_lead[j] ± D_lag[j]
+    const plus = a == 1;
+    const e0 = plus ? f32x4.add(a0, b0) : f32x4.sub(a0, b0), e1 = plus ? f32x4.add(a1, b1) : f32x4.sub(a1, b1);
+    const e2 = plus ? f32x4.add(a2, b2) : f32x4.sub(a2, b2), e3 = plus ? f32x4.add(a3, b3) : f32x4.sub(a3, b3);
+    const k = 4 * a;
+    v128.store(at(v, k * plane + o), f32x4.sub(e0, e2));
+    v128.store(at(v, (k + 1) * plane + o), f32x4.add(e1, e2));
+    v128.store(at(v, (k + 2) * plane + o), f32x4.sub(e2, e1));
+    v128.store(at(v, (k + 3) * plane + o), f32x4.sub(e1, e3));
   }
 }
 
@@ -160,7 +199,14 @@ function outputTransform(m: usize, ld: i32, col0: i32, y: usize, bias: usize, g:
     const yp = at(y, c * g.ho * g.wo);
     const b = bias != 0 ? load<f32>(at(bias, c)) : <f32>0;
     for (let ti = 0; ti < th; ti++) {
-      for (let tj = 0; tj < tw; tj++) {
+      let tj = 0;
+      if (2 * ti + 2 <= g.ho) {
+        // four tiles tj .. tj+3 at once while their 8 output columns lie inside the plane
+        for (; tj + 4 <= tw && 2 * tj + 8 <= g.wo; tj += 4) {
+          outputTransform4(m, c * ld + col0 + ti * tw + tj, plane, at(yp, 2 * ti * g.wo + 2 * tj), g.wo, b, accumulate);
+        }
+      }
+      for (; tj < tw; tj++) {
         const o = c * ld + col0 + ti * tw + tj;
         // rows of m (four lanes: b = 0..3)
         const m0 = gatherRow(m, o, plane, 0), m1 = gatherRow(m, o, plane, 1), m2 = gatherRow(m, o, plane, 2), m3 = gatherRow(m, o, plane, 3);
@@ -181,6 +227,45 @@ function outputTransform(m: usize, ld: i32, col0: i32, y: usize, bias: usize, g:
       }
     }
   }
+}
+
+/**
+ * The output transform of four horizontally adjacent tiles (lane t for tile t, all outputs inside):
+ *   Q_r[b] = (Aᵀ m)[r][b] = M[b] + M[4 + b] + M[8 + b] (r = 0), M[4 + b] − M[8 + b] − M[12 + b] (r = 1)
+ *   Y_r0 = Q_r[0] + Q_r[1] + Q_r[2],  Y_r1 = Q_r[1] − Q_r[2] − Q_r[3]
+ * and y[r, 2t + s] (+)= Y_rs[t] + bias: row r's eight outputs are Y_r0 and Y_r1 interleaved.
+ */
+@inline function outputTransform4(m: usize, o: i32, plane: i32, y: usize, wo: i32, bias: f32, accumulate: i32): void {
+  const bv = f32x4.splat(bias);
+  for (let r = 0; r < 2; r++) {
+    let q0: v128, q1: v128, q2: v128, q3: v128;
+    if (r == 0) {
+      q0 = sum3(m, o, plane, 0); q1 = sum3(m, o, plane, 1); q2 = sum3(m, o, plane, 2); q3 = sum3(m, o, plane, 3);
+    } else {
+      q0 = diff3(m, o, plane, 0); q1 = diff3(m, o, plane, 1); q2 = diff3(m, o, plane, 2); q3 = diff3(m, o, plane, 3);
+    }
+    const y0 = f32x4.add(f32x4.add(f32x4.add(q0, q1), q2), bv);
+    const y1 = f32x4.add(f32x4.sub(f32x4.sub(q1, q2), q3), bv);
+    const lo = i32x4.shuffle(y0, y1, 0, 4, 1, 5), hi = i32x4.shuffle(y0, y1, 2, 6, 3, 7);
+    const row = at(y, r * wo);
+    if (accumulate != 0) {
+      v128.store(row, f32x4.add(v128.load(row), lo));
+      v128.store(at(row, 4), f32x4.add(v128.load(at(row, 4)), hi));
+    } else {
+      v128.store(row, lo);
+      v128.store(at(row, 4), hi);
+    }
+  }
+}
+
+/** (M[b] + M[4 + b] + M[8 + b])[o .. o+4): row 0 of Aᵀ m at column b, four tiles. */
+@inline function sum3(m: usize, o: i32, plane: i32, b: i32): v128 {
+  return f32x4.add(f32x4.add(v128.load(at(m, b * plane + o)), v128.load(at(m, (4 + b) * plane + o))), v128.load(at(m, (8 + b) * plane + o)));
+}
+
+/** (M[4 + b] − M[8 + b] − M[12 + b])[o .. o+4): row 1 of Aᵀ m at column b, four tiles. */
+@inline function diff3(m: usize, o: i32, plane: i32, b: i32): v128 {
+  return f32x4.sub(f32x4.sub(v128.load(at(m, (4 + b) * plane + o)), v128.load(at(m, (8 + b) * plane + o))), v128.load(at(m, (12 + b) * plane + o)));
 }
 
 @inline function gatherRow(m: usize, o: i32, plane: i32, a: i32): v128 {
