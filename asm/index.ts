@@ -5,3 +5,4 @@ export { convForward, convBackwardInput, convBackwardWeight, convScratchBytes } 
 export { maxPool2x2 } from "./maxpool";
 export { biasGrad, reluForward, reluBackward } from "./elementwise";
 export { lstmGatesForward, lstmGatesBackward, gruGatesForward, gruGatesBackward, ugrnnGatesForward, ugrnnGatesBackward } from "./recurrent";
+export { winogradConv, winogradFilter, winogradScratchBytes } from "./winograd";

@@ -12,6 +12,7 @@ import { conv2dBackwardInputReference, conv2dBackwardWeightReference, conv2dForw
 import { ArenaFull, type Arena } from "./arena.js";
 import { chunkCount, fastContext, splitRange, threadsFor, type FastContext } from "./context.js";
 import type { Task } from "./pool.js";
+import { useWinograd, winogradBackwardInputInWasm, winogradForwardInWasm } from "./winograd.js";
 
 const MIN_WASM_WORK = 4096;
 const MR = 6;
@@ -63,7 +64,7 @@ export function fastConv2dForward(x: TypedArray, w: TypedArray, y: TypedArray, p
   dispatch(
     p,
     bias ? [x, w, y, bias] : [x, w, y],
-    (ctx) => forwardInWasm(ctx, x as Float32Array, w as Float32Array, y as Float32Array, p, (bias ?? null) as Float32Array | null),
+    (ctx) => (useWinograd(p, "forward") ? winogradForwardInWasm : forwardInWasm)(ctx, x as Float32Array, w as Float32Array, y as Float32Array, p, (bias ?? null) as Float32Array | null),
     () => conv2dForwardReference(x, w, y, p, bias),
     () => conv2dForwardJs(x, w, y, p, bias),
   );
@@ -91,7 +92,7 @@ export function fastConv2dBackwardInput(gy: TypedArray, w: TypedArray, gx: Typed
   dispatch(
     p,
     [gy, w, gx],
-    (ctx) => backwardInputInWasm(ctx, gy as Float32Array, w as Float32Array, gx as Float32Array, p, accumulate),
+    (ctx) => (useWinograd(p, "backwardInput") ? winogradBackwardInputInWasm : backwardInputInWasm)(ctx, gy as Float32Array, w as Float32Array, gx as Float32Array, p, accumulate),
     () => conv2dBackwardInputReference(gy, w, gx, p, accumulate),
     () => conv2dBackwardInputJs(gy, w, gx, p, accumulate),
   );

@@ -14,6 +14,9 @@ export interface KernelExports {
   convBackwardInput(gy: number, w: number, gx: number, geo: number, b0: number, b1: number, q0: number, q1: number, scratch: number): void;
   convBackwardWeight(gy: number, x: number, gw: number, geo: number, c0: number, c1: number, q0: number, q1: number, scratch: number): void;
   convScratchBytes(geo: number): number;
+  winogradFilter(w: number, u: number, nOut: number, nIn: number, flip: number): void;
+  winogradConv(x: number, u: number, y: number, bias: number, geo: number, b0: number, b1: number, accumulate: number, scratch: number): void;
+  winogradScratchBytes(geo: number): number;
   maxPool2x2(x: number, y: number, arg: number, h: number, w: number, ho: number, wo: number, p0: number, p1: number, scratch: number): void;
   biasGrad(gy: number, gb: number, batch: number, cout: number, plane: number, c0: number, c1: number, scratch: number): void;
   reluForward(x: number, y: number, n: number): void;
@@ -27,7 +30,7 @@ export interface KernelExports {
 }
 
 /** Names of the exports workers may be asked to run, in a fixed order (task ids). */
-export const TASKS = ["gemmBatch", "convForward", "convBackwardInput", "convBackwardWeight", "biasGrad", "maxPool2x2"] as const;
+export const TASKS = ["gemmBatch", "convForward", "convBackwardInput", "convBackwardWeight", "biasGrad", "maxPool2x2", "winogradConv"] as const;
 export type TaskName = (typeof TASKS)[number];
 
 const MAX_PAGES = 32768; // 2 GiB, the limit asm/build.mjs declares
