@@ -112,6 +112,33 @@ describe("Winograd F(2×2, 3×3) on the fast backend", () => {
     );
   });
 
+  it("leaves a call with a non-finite operand to im2col + GEMM, so ±Inf and NaN are the definition's", () => {
+    const p = convArgs({ batch: 2, cin: 8, cout: 8, h: 9, w: 9, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, padMode: "zeros" });
+    expect(useWinograd(p, "forward")).toBe(true);
+    const r = rng(5);
+    const x = randomF32(p.batch * p.cin * p.h * p.w, r), w = randomF32(p.cout * p.cin * 9, r);
+    w[4] = Infinity; // the centre tap of output channel 0, input channel 0
+    const n = p.batch * p.cout * p.ho * p.wo;
+    const want = new Float64Array(n), got = new Float32Array(n);
+    conv2dForwardReference(new Float64Array(x), new Float64Array(w), want, p);
+    fastKernels.conv2dForward!(x, w, got, p);
+    // with Winograd, NaN would spread over whole tiles where the definition has ±Inf
+    for (let i = 0; i < n; i++) {
+      if (Number.isFinite(want[i]!)) expect(Math.abs(got[i]! - want[i]!)).toBeLessThan(1e-3);
+      else expect(got[i]).toBe(want[i]);
+    }
+    const gy = randomF32(n, r);
+    gy[7] = -Infinity;
+    const wantGx = new Float64Array(x.length), gotGx = new Float32Array(x.length);
+    w[4] = 0.5;
+    conv2dBackwardInputReference(new Float64Array(gy), new Float64Array(w), wantGx, p);
+    fastKernels.conv2dBackwardInput!(gy, w, gotGx, p, false);
+    for (let i = 0; i < x.length; i++) {
+      if (Number.isFinite(wantGx[i]!)) expect(Math.abs(gotGx[i]! - wantGx[i]!)).toBeLessThan(1e-3);
+      else expect(gotGx[i]).toBe(wantGx[i]);
+    }
+  });
+
   it("is used only for 3×3, stride-1, zero-padded geometries", () => {
     const base = convArgs({ batch: 2, cin: 4, cout: 4, h: 8, w: 8, kh: 3, kw: 3, strideH: 1, strideW: 1, padH: 1, padW: 1, padMode: "zeros" });
     expect(winogradEligible(base)).toBe(true);

@@ -13,6 +13,7 @@ import { ArenaFull, type Arena } from "./arena.js";
 import { chunkCount, fastContext, splitRange, threadsFor, type FastContext } from "./context.js";
 import type { Task } from "./pool.js";
 import { useWinograd, winogradBackwardInputInWasm, winogradForwardInWasm } from "./winograd.js";
+import { firstNonFinite } from "../../finite.js";
 
 const MIN_WASM_WORK = 4096;
 const MR = 6;
@@ -59,12 +60,21 @@ function flops(p: Conv2dArgs): number {
   return 2 * p.batch * p.cout * p.ho * p.wo * p.cin * p.kh * p.kw;
 }
 
+/**
+ * Winograd mixes a tile's inputs before multiplying, so one ±Inf or NaN spreads NaN over its whole
+ * tile where the definition gives ±Inf; calls with a non-finite operand take im2col + GEMM, which
+ * follows the definition (one summing pass each, small beside the conv).
+ */
+function allFinite(a: TypedArray, b: TypedArray): boolean {
+  return firstNonFinite(a) < 0 && firstNonFinite(b) < 0;
+}
+
 /** y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] + bias[c] */
 export function fastConv2dForward(x: TypedArray, w: TypedArray, y: TypedArray, p: Conv2dArgs, bias?: TypedArray | null): void {
   dispatch(
     p,
     bias ? [x, w, y, bias] : [x, w, y],
-    (ctx) => (useWinograd(p, "forward") ? winogradForwardInWasm : forwardInWasm)(ctx, x as Float32Array, w as Float32Array, y as Float32Array, p, (bias ?? null) as Float32Array | null),
+    (ctx) => (useWinograd(p, "forward") && allFinite(x, w) ? winogradForwardInWasm : forwardInWasm)(ctx, x as Float32Array, w as Float32Array, y as Float32Array, p, (bias ?? null) as Float32Array | null),
     () => conv2dForwardReference(x, w, y, p, bias),
     () => conv2dForwardJs(x, w, y, p, bias),
   );
@@ -92,7 +102,7 @@ export function fastConv2dBackwardInput(gy: TypedArray, w: TypedArray, gx: Typed
   dispatch(
     p,
     [gy, w, gx],
-    (ctx) => (useWinograd(p, "backwardInput") ? winogradBackwardInputInWasm : backwardInputInWasm)(ctx, gy as Float32Array, w as Float32Array, gx as Float32Array, p, accumulate),
+    (ctx) => (useWinograd(p, "backwardInput") && allFinite(gy, w) ? winogradBackwardInputInWasm : backwardInputInWasm)(ctx, gy as Float32Array, w as Float32Array, gx as Float32Array, p, accumulate),
     () => conv2dBackwardInputReference(gy, w, gx, p, accumulate),
     () => conv2dBackwardInputJs(gy, w, gx, p, accumulate),
   );
