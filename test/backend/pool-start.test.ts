@@ -88,4 +88,11 @@ describe("fl.ready", () => {
     await expect(fl.ready({ threads: 0 })).rejects.toThrow(/setThreads: expected a positive integer/);
     await expect(fl.ready({ timeoutMs: -1 })).rejects.toThrow(/ready: timeoutMs/);
   });
+
+  it("checks every option before it changes the thread setting", async () => {
+    const before = fl.getThreads();
+    const other = before === 3 ? 2 : 3;
+    await expect(fl.ready({ threads: other, timeoutMs: Number.NaN })).rejects.toThrow(/ready: timeoutMs must be a positive number/);
+    expect(fl.getThreads()).toBe(before);
+  });
 });
