@@ -131,9 +131,10 @@ export interface ReadyOptions {
  * ```
  */
 export async function ready(options: ReadyOptions = {}): Promise<BackendInfo> {
-  if (options.threads !== undefined) setThreads(options.threads);
+  // every option is checked before any takes effect: a bad timeout leaves the thread setting alone
   const timeoutMs = options.timeoutMs ?? START_TIMEOUT_MS;
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new RangeError(`ready: timeoutMs must be a positive number of milliseconds, got ${timeoutMs}`);
+  if (options.threads !== undefined) setThreads(options.threads);
   await startFast(timeoutMs);
   return backendInfo();
 }

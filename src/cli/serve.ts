@@ -32,7 +32,11 @@ export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
   "X-Content-Type-Options": "nosniff",
 };
 
+/** The port `fundl serve` and `startServer` use when none is given. */
+export const DEFAULT_PORT = 4173;
+
 export interface ServeOptions {
+  /** The port to listen on (default DEFAULT_PORT; 0 picks a free one). */
   port?: number;
   host?: string;
   /** The folder to serve (default web/dist). */
@@ -78,15 +82,29 @@ export function startServer(options: ServeOptions = {}): Promise<RunningServer> 
       res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8" }).end(`not found: ${path}`);
       return;
     }
-    res.writeHead(200, { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream", "Content-Length": size, "Cache-Control": "no-cache" });
-    if (req.method === "HEAD") res.end();
-    else createReadStream(file).pipe(res);
+    const headers = { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream", "Content-Length": size, "Cache-Control": "no-cache" };
+    if (req.method === "HEAD") {
+      res.writeHead(200, headers).end();
+      return;
+    }
+    // the file can vanish (or become unreadable) between stat and open: answer 500 then, and cut a
+    // response already under way, rather than let the stream's error end the server
+    const stream = createReadStream(file);
+    stream.on("error", (err) => {
+      if (res.headersSent) res.destroy(err);
+      else res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" }).end(`could not read ${path}`);
+    });
+    stream.on("open", () => {
+      res.writeHead(200, headers);
+      stream.pipe(res);
+    });
   });
+  const port = options.port ?? DEFAULT_PORT;
   return new Promise((resolvePromise, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) => {
-      reject(new Error(err.code === "EADDRINUSE" ? `serve: port ${options.port} on ${host} is in use; pick another with --port` : `serve: ${err.message}`));
+      reject(new Error(err.code === "EADDRINUSE" ? `serve: port ${port} on ${host} is in use; pick another with --port` : `serve: ${err.message}`));
     });
-    server.listen(options.port ?? 4173, host, () => {
+    server.listen(port, host, () => {
       const { port } = server.address() as AddressInfo;
       const shown = host.includes(":") ? `[${host}]` : host;
       resolvePromise({
@@ -113,7 +131,7 @@ export function registerServe(program: Command): void {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`--port must be an integer from 0 to 65535, got "${v}"`);
       return n;
-    }, 4173)
+    }, DEFAULT_PORT)
     .option("--host <address>", "address to bind (use 0.0.0.0 to let other machines in)", "127.0.0.1")
     .option("--rebuild", "build the web app again even if web/dist looks up to date")
     .option("--json", "print one JSON line with the URL once serving")

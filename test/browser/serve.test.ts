@@ -1,11 +1,22 @@
 /** `fundl serve`'s server: isolation headers on every answer, 127.0.0.1 by default, nothing outside its folder. */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
+import { createServer, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ISOLATION_HEADERS, startServer, type RunningServer } from "../../src/cli/serve.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { DEFAULT_PORT, ISOLATION_HEADERS, startServer, type RunningServer } from "../../src/cli/serve.js";
 import { sourceHash } from "../../src/cli/web-build.js";
+
+// The race "a file is removed between the server's stat and its read", made certain: opening a file
+// named vanish*.txt removes it first, as another process could.
+vi.mock("node:fs", async (importOriginal) => {
+  const fs = await importOriginal<typeof import("node:fs")>();
+  const createReadStream = ((path: string, ...rest: unknown[]) => {
+    if (/vanish[^/]*\.txt$/.test(String(path))) fs.rmSync(path, { force: true });
+    return (fs.createReadStream as (...a: unknown[]) => unknown)(path, ...rest);
+  }) as typeof fs.createReadStream;
+  return { ...fs, default: { ...fs, createReadStream }, createReadStream };
+});
 
 /** A raw GET (no URL normalisation, so "/../" reaches the server as written). */
 function get(url: string, path: string): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
@@ -59,6 +70,28 @@ describe("fundl serve", () => {
     const port = Number(new URL(server.url).port);
     await expect(startServer({ root, port })).rejects.toThrow(`serve: port ${port} on 127.0.0.1 is in use; pick another with --port`);
   });
+
+  it("answers 500 for a file removed between stat and read, and keeps serving", async () => {
+    writeFileSync(join(root, "app", "vanish.txt"), "soon gone");
+    const r = await get(server.url, "/vanish.txt");
+    expect(r.status).toBe(500);
+    expect(r.body).toBe("could not read /vanish.txt");
+    expect((await get(server.url, "/")).status).toBe(200);
+  }, 10_000);
+
+  it("names the default port when none was given and it is in use", async () => {
+    // hold the default port (if something else already holds it, it is in use all the same)
+    const blocker = createServer();
+    await new Promise<void>((resolve) => {
+      blocker.once("error", () => resolve());
+      blocker.listen(DEFAULT_PORT, "127.0.0.1", () => resolve());
+    });
+    try {
+      await expect(startServer({ root })).rejects.toThrow(`serve: port ${DEFAULT_PORT} on 127.0.0.1 is in use; pick another with --port`);
+    } finally {
+      await new Promise<void>((resolve) => (blocker.listening ? blocker.close(() => resolve()) : resolve()));
+    }
+  }, 10_000);
 
   it("hashes the web app's sources the same way twice (the build is redone only when they change)", () => {
     expect(sourceHash()).toMatch(/^[0-9a-f]{64}$/);

@@ -12,7 +12,9 @@
  * `graceMs` (Node, where a worker starts on its own thread) or not at all (a browser, where a worker
  * starts only once its parent yields to the event loop). A worker still starting when the wait ends
  * joins the queue once it is up. Any failure retires the whole pool: it runs on one thread from then
- * on, says why once on the console, and `failure` holds the cause.
+ * on, says why once on the console, and `failure` holds the cause. That includes a worker that was
+ * up and then died (an error escaped its loop, or its thread ended): one that dies during a `run`
+ * marks itself failed first, and the run finishes the tasks it left on the calling thread.
  */
 import { canBlock, isNode, nodeWorkerThreads } from "./platform.js";
 import { TASKS, type TaskName, type WasmRuntime } from "./wasm.js";
@@ -20,6 +22,10 @@ import {
   CHANGES,
   CONTROL_SIZE,
   FAILED,
+  FINISHED,
+  HELD_BY_CALLER,
+  HELD_BY_WORKER,
+  HOLDER_BASE,
   MAX_ARGS,
   MAX_TASKS,
   MAX_WORKERS,
@@ -28,6 +34,7 @@ import {
   STARTING,
   STATE_BASE,
   TASK_BASE,
+  UNCLAIMED,
   BLOCK_WORDS,
   CAUSE_BASE,
   CAUSE_WORDS,
@@ -53,6 +60,8 @@ export interface PoolOptions {
 }
 
 const SPIN = 4_000;
+/** How long a run that found a dead worker lets a live one store its claim on a task it just took. */
+const CLAIM_MS = 50;
 
 /** Why a pool has no workers although its memory is shared: this thread may not block. */
 export const CANNOT_BLOCK =
@@ -144,6 +153,7 @@ export class WorkerPool {
     if (tasks.length > MAX_TASKS) throw new Error(`WorkerPool.run: ${tasks.length} tasks (at most ${MAX_TASKS})`);
     const ctrl = this.ctrl;
     tasks.forEach((t, i) => this.writeTask(i, t));
+    for (let i = 0; i < tasks.length; i++) Atomics.store(ctrl, HOLDER_BASE + i, UNCLAIMED);
     Atomics.store(ctrl, 1, 0);
     Atomics.store(ctrl, 3, 0);
     Atomics.store(ctrl, 5, tasks.length);
@@ -153,19 +163,23 @@ export class WorkerPool {
     Atomics.store(ctrl, 0, gen);
     Atomics.notify(ctrl, 0, threads - 1);
     let failure: unknown = null;
-    for (let i = takeTask(ctrl, gen); i >= 0; i = takeTask(ctrl, gen)) {
+    const runHere = (i: number): void => {
+      Atomics.store(ctrl, HOLDER_BASE + i, HELD_BY_CALLER);
       try {
         ex[tasks[i]!.name](...tasks[i]!.args);
       } catch (err) {
         failure ??= err;
       }
+      Atomics.store(ctrl, HOLDER_BASE + i, FINISHED);
       Atomics.add(ctrl, 1, 1);
-    }
+    };
+    for (let i = takeTask(ctrl, gen); i >= 0; i = takeTask(ctrl, gen)) runHere(i);
     // wait only for tasks that workers took; a worker that wakes later (or comes up later) finds the queue empty
-    this.waitFor(1, tasks.length);
+    const died = this.waitForWorkers(tasks.length, runHere);
     // close the queue for good: a worker still holding this generation must not take a task that
     // the next run writes into the blocks before it opens its own generation
     Atomics.store(ctrl, 4, firstTicket(gen) | 0xffff);
+    if (died !== null) this.fail(`kernel worker ${died} stopped: ${failureCause(ctrl, died) || "no cause given"}`);
     if (failure) throw failure;
     if (Atomics.load(ctrl, 3) !== 0) throw new Error("fundl: a kernel failed on a worker thread");
   }
@@ -178,14 +192,43 @@ export class WorkerPool {
     for (let a = 0; a < task.args.length; a++) this.ctrl[base + 2 + a] = task.args[a]!;
   }
 
-  /** Block until control word `word` reaches `target` (spinning briefly first). */
-  private waitFor(word: number, target: number): void {
+  /**
+   * Block until `count` tasks have finished (spinning briefly first). A worker that dies marks itself
+   * FAILED and wakes this wait; the tasks it held (and any still unclaimed once live workers have had
+   * CLAIM_MS to store their claims) are then run here with `runHere` — each task writes only its own
+   * output, so running one again is safe. Returns the first dead worker's id, or null.
+   */
+  private waitForWorkers(count: number, runHere: (task: number) => void): number | null {
     const ctrl = this.ctrl;
-    for (let i = 0; i < SPIN && Atomics.load(ctrl, word) < target; i++);
+    for (let i = 0; i < SPIN && Atomics.load(ctrl, 1) < count; i++);
+    let died: number | null = null;
+    const dead = new Set<number>();
     for (;;) {
-      const now = Atomics.load(ctrl, word);
-      if (now >= target) return;
-      Atomics.wait(ctrl, word, now, 1000);
+      const now = Atomics.load(ctrl, 1);
+      if (now >= count) return died;
+      let newlyDead = false;
+      for (let w = 0; w < this.workers.length; w++) {
+        if (!dead.has(w) && Atomics.load(ctrl, STATE_BASE + w) === FAILED) {
+          dead.add(w);
+          died ??= w;
+          newlyDead = true;
+        }
+      }
+      if (newlyDead) {
+        // a live worker stores its claim right after it takes a task: give it that moment
+        const until = Date.now() + CLAIM_MS;
+        const unclaimed = (): boolean => {
+          for (let t = 0; t < count; t++) if (Atomics.load(ctrl, HOLDER_BASE + t) === UNCLAIMED) return true;
+          return false;
+        };
+        while (unclaimed() && Date.now() < until) Atomics.wait(ctrl, 1, Atomics.load(ctrl, 1), 1);
+        for (let t = 0; t < count; t++) {
+          const holder = Atomics.load(ctrl, HOLDER_BASE + t);
+          if (holder === UNCLAIMED || (holder >= HELD_BY_WORKER && dead.has(holder - HELD_BY_WORKER))) runHere(t);
+        }
+        continue;
+      }
+      Atomics.wait(ctrl, 1, now, 1000);
     }
   }
 
@@ -262,9 +305,19 @@ export class WorkerPool {
     }
   }
 
-  /** A failure the parent learns of from an event (the worker could not run its script): record it as the worker would have. */
+  /**
+   * A failure the parent learns of from an event: a worker that could not run its script is recorded
+   * as it would have recorded itself; one that was up and died retires the pool (its tasks, if a run
+   * was waiting on them, were finished by that run once the worker marked itself failed).
+   */
   private onWorkerError(id: number, worker: Handle, cause: string): void {
-    if (this.workers[id] === worker && markFailed(this.ctrl, id, cause)) this.settled();
+    if (this.workers[id] !== worker) return; // retired on purpose, or the pool has failed already
+    if (markFailed(this.ctrl, id, cause)) {
+      this.settled();
+      return;
+    }
+    markFailed(this.ctrl, id, cause, CAUSE_BASE, CAUSE_WORDS, STATE_BASE, READY);
+    this.fail(`kernel worker ${id} stopped: ${failureCause(this.ctrl, id) || cause}`);
   }
 
   private spawn(id: number): Handle {
@@ -273,7 +326,10 @@ export class WorkerPool {
       // execArgv: []: the kernel worker needs none of the parent's flags (loaders, module type)
       const worker = new nodeWorkerThreads.Worker(this.source, { eval: true, workerData: data, execArgv: [] });
       worker.on("error", (err) => this.onWorkerError(id, worker, String(err)));
-      worker.on("exit", (code) => this.onWorkerError(id, worker, `its thread exited with code ${code} before it was up`));
+      worker.on("exit", (code) => {
+        const up = Atomics.load(this.ctrl, STATE_BASE + id) !== STARTING;
+        this.onWorkerError(id, worker, `its thread exited with code ${code}${up ? "" : " before it was up"}`);
+      });
       worker.unref();
       return worker;
     }

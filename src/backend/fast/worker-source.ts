@@ -21,6 +21,8 @@
  *   [STATE_BASE + w] worker w's state: STARTING, READY, FAILED or RETIRED
  *   [CAUSE_BASE + CAUSE_WORDS·w ...] why worker w failed: length, then UTF-16 code units
  *   [TASK_BASE + BLOCK_WORDS·t ...] task t: export index, argument count, arguments
+ *   [HOLDER_BASE + t] who holds task t: UNCLAIMED, HELD_BY_CALLER, HELD_BY_WORKER + w, or FINISHED
+ *     (so the caller can tell which tasks a worker that died left unfinished)
  */
 export const MAX_WORKERS = 63;
 export const STATE_BASE = 8;
@@ -30,8 +32,14 @@ export const TASK_BASE = CAUSE_BASE + (MAX_WORKERS + 1) * CAUSE_WORDS;
 export const BLOCK_WORDS = 32;
 export const MAX_ARGS = BLOCK_WORDS - 2;
 export const MAX_TASKS = 256;
+export const HOLDER_BASE = TASK_BASE + MAX_TASKS * BLOCK_WORDS;
 /** Words of the control block. */
-export const CONTROL_SIZE = TASK_BASE + MAX_TASKS * BLOCK_WORDS;
+export const CONTROL_SIZE = HOLDER_BASE + MAX_TASKS;
+/** A task's holder word: not yet claimed (or claimed a moment ago), the caller, worker w (HELD_BY_WORKER + w), finished. */
+export const UNCLAIMED = 0;
+export const HELD_BY_CALLER = 1;
+export const HELD_BY_WORKER = 2;
+export const FINISHED = -1;
 /** The control word that counts state changes. */
 export const CHANGES = 2;
 
@@ -58,18 +66,21 @@ export function firstTicket(gen: number): number {
 }
 
 /**
- * Move worker `id` from STARTING to FAILED, writing `cause` beside it, and wake whoever waits for
- * state changes. Does nothing (and returns false) if the worker has left STARTING already (retired).
+ * Move worker `id` from state `from` (STARTING unless given) to FAILED, writing `cause` beside it,
+ * and wake whoever waits for state changes or for tasks. Does nothing (and returns false) if the
+ * worker is not in `from` (it has moved on, or was retired).
  */
-export function markFailed(ctrl: Int32Array, id: number, cause: string, base: number = CAUSE_BASE, words: number = CAUSE_WORDS, stateBase: number = STATE_BASE): boolean {
+export function markFailed(ctrl: Int32Array, id: number, cause: string, base: number = CAUSE_BASE, words: number = CAUSE_WORDS, stateBase: number = STATE_BASE, from: number = 0): boolean {
   const at = base + id * words;
   const text = cause.length > words - 1 ? cause.slice(0, words - 2) + "…" : cause;
   for (let i = 0; i < text.length; i++) ctrl[at + 1 + i] = text.charCodeAt(i);
   ctrl[at] = text.length;
-  // 0 is STARTING, 2 FAILED, 2 the state-change word (literals: the worker script copies this function's source)
-  if (Atomics.compareExchange(ctrl, stateBase + id, 0, 2) !== 0) return false;
+  // 2 is FAILED, 2 the state-change word, 1 the tasks-finished word a waiting `run` sleeps on
+  // (literals: the worker script copies this function's source)
+  if (Atomics.compareExchange(ctrl, stateBase + id, from, 2) !== from) return false;
   Atomics.add(ctrl, 2, 1);
   Atomics.notify(ctrl, 2);
+  Atomics.notify(ctrl, 1);
   return true;
 }
 
@@ -109,12 +120,23 @@ function serve(data) {
   if (Atomics.compareExchange(ctrl, state, ${STARTING}, ${READY}) !== ${STARTING}) return;
   Atomics.add(ctrl, ${CHANGES}, 1);
   Atomics.notify(ctrl, ${CHANGES});
+  // anything that escapes this loop (a kernel's own errors are caught below) ends the worker: say so
+  // first, so that a run waiting for a task it held finishes that task itself instead of waiting forever
+  try {
+    loop(ctrl, id, state, fns, gen);
+  } catch (err) {
+    markFailed(ctrl, id, String(err), ${CAUSE_BASE}, ${CAUSE_WORDS}, ${STATE_BASE}, ${READY});
+    throw err;
+  }
+}
+function loop(ctrl, id, state, fns, gen) {
   for (;;) {
     for (let i = 0; i < SPIN && Atomics.load(ctrl, 0) === gen; i++);
     Atomics.wait(ctrl, 0, gen);
     gen = Atomics.load(ctrl, 0);
     if (Atomics.load(ctrl, state) !== ${READY}) return;
     for (let t = takeTask(ctrl, gen); t >= 0; t = takeTask(ctrl, gen)) {
+      Atomics.store(ctrl, ${HOLDER_BASE} + t, ${HELD_BY_WORKER} + id);
       const base = ${TASK_BASE} + t * ${BLOCK_WORDS};
       const args = [];
       for (let i = 0; i < ctrl[base + 1]; i++) args.push(ctrl[base + 2 + i]);
@@ -124,6 +146,7 @@ function serve(data) {
       } catch (err) {
         Atomics.store(ctrl, 3, 1);
       }
+      Atomics.store(ctrl, ${HOLDER_BASE} + t, ${FINISHED});
       Atomics.add(ctrl, 1, 1);
       Atomics.notify(ctrl, 1);
     }
