@@ -5,6 +5,7 @@
  * schedule and the data loader's position, and an exact `--resume`.
  */
 import * as fl from "../index.js";
+import { countCorrect, evaluate } from "./accuracy.js";
 import type { Checkpoint } from "../io/checkpoint.js";
 import type { MnistWidths } from "../models/mnist.js";
 import { DivergenceGuard } from "./divergence.js";
@@ -262,24 +263,6 @@ function augmentSeed(seed: number, epoch: number, step: number): number {
 
 function range(n: number): Int32Array {
   return Int32Array.from({ length: n }, (_, i) => i);
-}
-
-function countCorrect(logits: fl.Tensor, y: Int32Array): number {
-  const pred = fl.argmax(logits.detach(), 1).data;
-  let c = 0;
-  for (let i = 0; i < y.length; i++) if (pred[i] === y[i]) c++;
-  return c;
-}
-
-/** Accuracy on a dataset, in eval mode without recording a graph. */
-export function evaluate(model: fl.nn.Module, ds: fl.data.TensorDataset, batchSize = 500): number {
-  model.eval();
-  let correct = 0;
-  fl.noGrad(() => {
-    for (const { x, y } of new fl.data.DataLoader(ds, { batchSize })) correct += countCorrect(model.forward(x) as fl.Tensor, y);
-  });
-  model.train();
-  return correct / ds.length;
 }
 
 /** FUNDL_MNIST_SUBSET="TRAIN,TEST" trains on the first rows only (quick tries and tests). */

@@ -7,6 +7,7 @@
  * and loads the CLI's checkpoint layout. Runs in a worker and in Node (the tests compare them).
  */
 import * as fl from "../../src/index.js";
+import { countCorrect, evaluate } from "../../src/cli/accuracy.js";
 
 /** Training settings; the defaults are `fundl train mnist`'s. */
 export interface TrainSettings {
@@ -76,13 +77,6 @@ function augmentSeed(seed: number, epoch: number, step: number): number {
 
 function firstRows(ds: fl.data.TensorDataset, n: number | null): fl.data.TensorDataset {
   return n === null || n >= ds.length ? ds : ds.subset(Int32Array.from({ length: n }, (_, i) => i));
-}
-
-function countCorrect(logits: fl.Tensor, y: Int32Array): number {
-  const pred = fl.argmax(logits.detach(), 1).data;
-  let c = 0;
-  for (let i = 0; i < y.length; i++) if (pred[i] === y[i]) c++;
-  return c;
 }
 
 /** A model, its optimiser and data, trained by `run` and queried by `predict`. */
@@ -171,17 +165,6 @@ export class MnistTrainer {
     const { tensors, metadata } = fl.io.packCheckpoint({ model: this.model.stateDict(), optimizer: this.optimizer.stateDict(), meta });
     return fl.io.serialize(tensors, metadata);
   }
-}
-
-/** Accuracy on a dataset, in eval mode without recording a graph (as the CLI's evaluate). */
-export function evaluate(model: fl.nn.Module, ds: fl.data.TensorDataset, batchSize = 500): number {
-  model.eval();
-  let correct = 0;
-  fl.noGrad(() => {
-    for (const { x, y } of new fl.data.DataLoader(ds, { batchSize })) correct += countCorrect(model.forward(x) as fl.Tensor, y);
-  });
-  model.train();
-  return correct / ds.length;
 }
 
 /** Class probabilities of `model` for one 28×28 image. */
