@@ -6,7 +6,7 @@
  * a fresh `.grad` each call, dropped afterwards unless `retainGrad()` was asked for.
  */
 import { allocate, type TypedArray } from "./dtype.js";
-import { recycle, takeUninitialized, takeZeroed } from "./grad-pool.js";
+import { recycle, takeUninitialized, takeZeroed, type Lifetime } from "./grad-pool.js";
 import { attributed, countWork } from "./profile.js";
 import { broadcastOffsets, describeValue, fmt, sameShape, ShapeError, sizeOf, type Shape } from "./shape.js";
 import { Tensor } from "./tensor.js";
@@ -221,9 +221,18 @@ function runTraced(t: OpTracer, name: string, inputs: readonly Tensor[], forward
 // Adding into .grad
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * An intermediate's gradient goes back to the pool once its op's backward has read it (see
+ * runBackward), so it may live where kernels use it in place; a leaf's or a retained one stays
+ * with the user.
+ */
+function gradLifetime(t: Tensor): Lifetime {
+  return t.isLeaf || t._retainGrad ? "user" : "recycled";
+}
+
 /** `t.grad`'s storage, created as zeros on first use — for backwards written as `x.grad[i] += …` loops. */
 export function gradBuffer(t: Tensor): TypedArray {
-  if (t.grad === null) t.grad = new Tensor(takeZeroed(t.dtype, t.size), t.shape, false);
+  if (t.grad === null) t.grad = new Tensor(takeZeroed(t.dtype, t.size, gradLifetime(t)), t.shape, false);
   return t.grad.data;
 }
 
@@ -243,7 +252,7 @@ export interface GradTarget {
  */
 export function gradTarget(t: Tensor): GradTarget {
   if (t.grad !== null) return { data: t.grad.data, accumulate: true };
-  t.grad = new Tensor(takeUninitialized(t.dtype, t.size), t.shape, false);
+  t.grad = new Tensor(takeUninitialized(t.dtype, t.size, gradLifetime(t)), t.shape, false);
   return { data: t.grad.data, accumulate: false };
 }
 
@@ -278,7 +287,7 @@ export function addGrad(t: Tensor, g: Tensor): void {
     // a gradient is never aliased: adopt sumToShape's fresh array, or copy g
     let data = r.data;
     if (r === g) {
-      data = takeUninitialized(t.dtype, t.size);
+      data = takeUninitialized(t.dtype, t.size, gradLifetime(t));
       data.set(g.data);
     }
     t.grad = new Tensor(data, t.shape, false);

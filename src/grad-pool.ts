@@ -12,6 +12,20 @@
  * cap), so a long training loop keeps a flat heap.
  */
 import { allocate, uninitialized, uninitializedInt32, type DType, type TypedArray } from "./dtype.js";
+import { storageProvider } from "./storage.js";
+
+/**
+ * Who gives the storage back: "recycled" — the caller (or `backward()`, for an intermediate's
+ * gradient) hands it to `recycle` when nothing reads it any more, so it may live in the kernels'
+ * WebAssembly memory (src/storage.ts) and be used there in place; "user" — it may end up held by
+ * user code (a leaf's `.grad`), so it is an ordinary array that the garbage collector frees.
+ */
+export type Lifetime = "recycled" | "user";
+
+function inPlace(dtype: DType, n: number, lifetime: Lifetime): TypedArray | null {
+  if (lifetime !== "recycled" || dtype !== "float32") return null;
+  return storageProvider()?.take(n) ?? null;
+}
 
 /** Arrays shorter than this are cheap to allocate; pooling them would cost more than it saves. */
 const MIN_LENGTH = 4096;
@@ -28,16 +42,16 @@ function key(dtype: DType, n: number): string {
 }
 
 /** Storage for `n` values of `dtype`, all zero: a recycled array when one fits, else a new one. */
-export function takeZeroed(dtype: DType, n: number): TypedArray {
-  const a = takeRecycled(dtype, n);
+export function takeZeroed(dtype: DType, n: number, lifetime: Lifetime = "user"): TypedArray {
+  const a = inPlace(dtype, n, lifetime) ?? takeRecycled(dtype, n);
   if (a === null) return allocate(dtype, n);
   a.fill(0);
   return a;
 }
 
 /** Storage for `n` values of `dtype` whose contents the caller will overwrite entirely. */
-export function takeUninitialized(dtype: DType, n: number): TypedArray {
-  return takeRecycled(dtype, n) ?? uninitialized(dtype, n);
+export function takeUninitialized(dtype: DType, n: number, lifetime: Lifetime = "user"): TypedArray {
+  return inPlace(dtype, n, lifetime) ?? takeRecycled(dtype, n) ?? uninitialized(dtype, n);
 }
 
 function takeRecycled(dtype: DType, n: number): TypedArray | null {
@@ -63,6 +77,7 @@ function takeFrom(k: string, n: number): TypedArray | Int32Array | null {
  * the garbage collector.
  */
 export function recycle(a: TypedArray | Int32Array): void {
+  if (storageProvider()?.give(a)) return;
   if (a.length < MIN_LENGTH || a.byteOffset !== 0 || a.byteLength !== a.buffer.byteLength) return;
   if (heldBytes + a.byteLength > MAX_BYTES) return;
   const k = a instanceof Int32Array ? `i${a.length}` : a instanceof Float32Array ? key("float32", a.length) : key("float64", a.length);

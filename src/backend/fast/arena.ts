@@ -1,58 +1,78 @@
 /**
- * Memory for one kernel call, carved from the shared WebAssembly memory: `reset` at the start of a
- * call, `alloc` regions (64-byte aligned), copy data in and out. The memory only grows to the
- * largest call seen and is then reused, so a long training loop allocates nothing new here.
+ * Memory for one kernel call, carved from the WebAssembly heap: `reset` at the start of a call,
+ * `alloc` regions (64-byte aligned) for scratch, and `input`/`output` for the call's operands. An
+ * operand that already lives in WebAssembly memory (a tensor whose storage the heap handed out) is
+ * used in place at its byteOffset; any other array is copied in, and an output copied back by
+ * `finish`. The arena keeps one block of the heap sized to the largest call seen, so a long
+ * training loop allocates nothing new here.
  */
+import { WasmMemoryFull, type WasmHeap } from "./heap.js";
 import type { WasmRuntime } from "./wasm.js";
 
 /** Thrown when a call needs more than the kernel module's memory limit (callers fall back to the reference). */
 export class ArenaFull extends Error {}
 
-/** Bytes below this offset are left alone (AssemblyScript's statics live at the bottom). */
-const BASE = 64 * 1024;
-const PAGE = 64 * 1024;
-
 export class Arena {
-  private top = BASE;
-  /** Where `reset` starts: above the regions pinned for operands that stay resident between calls. */
-  private floor = BASE;
+  /** The block regions are carved from, and its end. */
+  private block = 0;
+  private blockEnd = 0;
+  /** Extra blocks taken during this call when `block` ran out (merged into one at the next reset). */
+  private extra: number[] = [];
+  private top = 0;
+  /** Bytes the largest call so far needed. */
+  private highWater = 0;
+  private used = 0;
+  /** Outputs to copy back to JavaScript arrays in `finish`: [offset, destination]. */
+  private pending: Array<[number, Float32Array | Int32Array]> = [];
   private f32View: Float32Array;
   private i32View: Int32Array;
 
-  constructor(private readonly rt: WasmRuntime) {
+  constructor(private readonly rt: WasmRuntime, readonly heap: WasmHeap) {
     this.f32View = new Float32Array(rt.memory.buffer);
     this.i32View = new Int32Array(rt.memory.buffer);
   }
 
+  /** Start a call: every region of the previous call is forgotten (its outputs must have been finished). */
   reset(): void {
-    this.top = this.floor;
+    this.pending.length = 0;
+    if (this.extra.length > 0) {
+      // the last call outgrew the block: take one block for the whole high-water mark
+      for (const b of this.extra) this.heap.free(b);
+      this.extra = [];
+      if (this.block !== 0) this.heap.free(this.block);
+      this.block = 0;
+      this.blockEnd = 0;
+    }
+    this.top = this.block;
+    this.used = 0;
   }
 
-  /**
-   * Copy `src` into a region that `reset` leaves alone (for an operand whose contents will not change
-   * and that many calls read); returns its byte offset. Only between kernel calls.
-   */
-  pin(src: Float32Array): number {
-    const at = this.floor;
-    this.floor = Math.ceil((at + src.length * 4) / 64) * 64;
-    this.ensure(this.floor);
-    this.f32.set(src, at >> 2);
-    this.top = this.floor;
-    return at;
-  }
-
-  /** Forget every pinned region (their memory goes back to per-call use). */
-  unpinAll(): void {
-    this.floor = BASE;
-    this.top = BASE;
-  }
-
-  /** A fresh region of `bytes` bytes; returns its byte offset. */
+  /** A fresh region of `bytes` bytes for this call; returns its byte offset. */
   alloc(bytes: number): number {
-    const at = this.top;
-    this.top = Math.ceil((at + bytes) / 64) * 64;
-    this.ensure(this.top);
-    return at;
+    const size = Math.ceil(Math.max(bytes, 1) / 64) * 64;
+    this.used += size;
+    this.highWater = Math.max(this.highWater, this.used);
+    if (this.block !== 0 && this.top + size <= this.blockEnd) {
+      const at = this.top;
+      this.top += size;
+      return at;
+    }
+    try {
+      if (this.block === 0) {
+        this.block = this.heap.alloc(Math.max(this.highWater, size, 1 << 20));
+        this.blockEnd = this.block + this.heap.blockBytes(this.block);
+        this.top = this.block + size;
+        return this.block;
+      }
+      const b = this.heap.alloc(Math.max(size, this.blockEnd - this.block));
+      this.extra.push(b);
+      this.top = b + size;
+      this.blockEnd = b + this.heap.blockBytes(b);
+      return b;
+    } catch (err) {
+      if (err instanceof WasmMemoryFull) throw new ArenaFull(err.message);
+      throw err;
+    }
   }
 
   /** Allocate room for `src` and copy it in; returns the byte offset. */
@@ -60,6 +80,33 @@ export class Arena {
     const at = this.alloc(src.length * 4);
     this.f32.set(src, at >> 2);
     return at;
+  }
+
+  /** The offset of `a` for a kernel to read: in place when it lives in WebAssembly memory, else a copy. */
+  input(a: Float32Array): number {
+    return this.heap.owns(a) ? a.byteOffset : this.put(a);
+  }
+
+  /**
+   * The offset of `a` for a kernel to write: in place when it lives in WebAssembly memory, else a
+   * region that `finish` copies back (with `a`'s values copied in first when `readsOld`, for kernels
+   * that add into their output).
+   */
+  output(a: Float32Array | Int32Array, readsOld = false): number {
+    if (this.heap.owns(a)) return a.byteOffset;
+    const at = readsOld && a instanceof Float32Array ? this.put(a) : this.alloc(a.length * 4);
+    if (readsOld && a instanceof Int32Array) this.i32.set(a, at >> 2);
+    this.pending.push([at, a]);
+    return at;
+  }
+
+  /** Copy every `output` that is not in WebAssembly memory back to its array. */
+  finish(): void {
+    for (const [at, dst] of this.pending) {
+      if (dst instanceof Float32Array) this.get(at, dst);
+      else this.getInt32(at, dst);
+    }
+    this.pending.length = 0;
   }
 
   /** Copy `dst.length` floats from byte offset `at` into `dst`. */
@@ -90,21 +137,5 @@ export class Arena {
   private refresh(): void {
     this.f32View = new Float32Array(this.rt.memory.buffer);
     this.i32View = new Int32Array(this.rt.memory.buffer);
-  }
-
-  private ensure(end: number): void {
-    const have = this.rt.memory.buffer.byteLength;
-    if (end <= have) return;
-    // grow by at least a quarter of what we have, so a slowly rising need does not grow every call
-    const need = Math.ceil((end - have) / PAGE);
-    try {
-      this.rt.memory.grow(Math.max(need, Math.ceil(have / PAGE / 4)));
-    } catch {
-      try {
-        this.rt.memory.grow(need); // near the limit: grow by exactly what is needed
-      } catch {
-        throw new ArenaFull(`fundl: a kernel call needs ${Math.ceil(end / 2 ** 20)} MiB of WebAssembly memory, over its limit`);
-      }
-    }
   }
 }

@@ -7,12 +7,17 @@
  * would deadlock — and runs on one thread, saying so once, until `fl.ready` has been awaited.
  */
 import { Arena } from "./arena.js";
+import { WasmHeap } from "./heap.js";
+import { WasmStorage } from "./storage.js";
+import { setStorageProvider } from "../../storage.js";
 import { isNode } from "./platform.js";
 import { WorkerPool } from "./pool.js";
-import { wasmRuntime, wasmRuntimeAsync, type WasmRuntime } from "./wasm.js";
+import { MAX_MEMORY_BYTES, wasmRuntime, wasmRuntimeAsync, type WasmRuntime } from "./wasm.js";
 
 export interface FastContext {
   rt: WasmRuntime;
+  /** The allocator of the kernels' memory: tensor storage, gradients, scratch. */
+  heap: WasmHeap;
   arena: Arena;
   pool: WorkerPool;
 }
@@ -44,7 +49,10 @@ function warnOnce(reason: string): void {
 }
 
 function makeContext(rt: WasmRuntime): FastContext {
-  ctx = { rt, arena: new Arena(rt), pool: new WorkerPool(rt) };
+  const heap = new WasmHeap(rt, MAX_MEMORY_BYTES);
+  ctx = { rt, heap, arena: new Arena(rt, heap), pool: new WorkerPool(rt) };
+  // tensors may live in the kernels' memory only where growing it never detaches their views
+  if (rt.shared) setStorageProvider(new WasmStorage(heap));
   return ctx;
 }
 

@@ -84,17 +84,16 @@ function forwardInWasm(ctx: FastContext, x: Float32Array, w: Float32Array, y: Fl
   const { arena, pool } = ctx;
   arena.reset();
   const geo = putGeometry(arena, p);
-  const px = arena.put(x);
-  const pw = arena.put(w);
-  const pb = bias ? arena.put(bias.subarray(0, p.cout)) : 0; // 0: no bias (the arena never hands out offset 0)
-  const yView = y.subarray(0, p.batch * p.cout * p.ho * p.wo);
-  const py = arena.alloc(yView.length * 4);
+  const px = arena.input(x);
+  const pw = arena.input(w);
+  const pb = bias ? arena.input(bias.subarray(0, p.cout)) : 0; // 0: no bias (the heap never hands out offset 0)
+  const py = arena.output(y.subarray(0, p.batch * p.cout * p.ho * p.wo));
   const nt = threadsFor(ctx, flops(p));
   const [scratch, stride] = threadScratch(ctx, geo);
   // tasks take images, or output channels when the batch is too small to share out
   const ranges = p.batch >= 2 * nt ? splitRange(p.batch, chunkCount(p.batch, nt, 4)).map(([lo, hi]) => [lo, hi, 0, p.cout]) : splitRange(p.cout, chunkCount(Math.ceil(p.cout / MR), nt), MR).map(([lo, hi]) => [0, p.batch, lo, hi]);
   pool.run(ranges.map(([b0, b1, c0, c1]) => ({ name: "convForward", args: [px, pw, py, pb, geo, b0!, b1!, c0!, c1!, scratch] })), nt, stride);
-  arena.get(py, yView);
+  arena.finish();
 }
 
 /** x.grad[b,c',s·i+di−p, s·j+dj−p] += y.grad[b,c,i,j] · W[c,c',di,dj] */
@@ -112,18 +111,18 @@ function backwardInputInWasm(ctx: FastContext, gy: Float32Array, w: Float32Array
   const { arena, pool } = ctx;
   arena.reset();
   const geo = putGeometry(arena, p);
-  const pgy = arena.put(gy);
-  const pw = arena.put(w);
+  const pgy = arena.input(gy);
+  const pw = arena.input(w);
   const gxView = gx.subarray(0, p.batch * p.cin * p.h * p.w);
   // the kernel adds into gx: copy the old gradient in, or start from zeros without reading gx
-  const pgx = accumulate ? arena.put(gxView) : arena.alloc(gxView.length * 4);
+  const pgx = arena.output(gxView, accumulate);
   if (!accumulate) arena.f32.fill(0, pgx >> 2, (pgx >> 2) + gxView.length);
   const nt = threadsFor(ctx, flops(p));
   const [scratch, stride] = threadScratch(ctx, geo);
   // tasks take images, or input channels when the batch is too small to share out
   const ranges = p.batch >= 2 * nt ? splitRange(p.batch, chunkCount(p.batch, nt, 4)).map(([lo, hi]) => [lo, hi, 0, p.cin]) : splitRange(p.cin, chunkCount(p.cin, nt)).map(([lo, hi]) => [0, p.batch, lo, hi]);
   pool.run(ranges.map(([b0, b1, q0, q1]) => ({ name: "convBackwardInput", args: [pgy, pw, pgx, geo, b0!, b1!, q0!, q1!, scratch] })), nt, stride);
-  arena.get(pgx, gxView);
+  arena.finish();
 }
 
 /** W.grad[c,c',di,dj] += y.grad[b,c,i,j] · x[b,c',s·i+di−p, s·j+dj−p], and bias.grad[c] += Σ_{b,i,j} y.grad[b,c,i,j] when gb is given */
@@ -142,17 +141,16 @@ function backwardWeightInWasm(ctx: FastContext, gy: Float32Array, x: Float32Arra
   arena.reset();
   const K = p.cin * p.kh * p.kw;
   const geo = putGeometry(arena, p);
-  const pgy = arena.put(gy);
-  const px = arena.put(x);
-  const gwView = gw.subarray(0, p.cout * K);
-  const pgw = arena.put(gwView);
+  const pgy = arena.input(gy);
+  const px = arena.input(x);
+  const pgw = arena.output(gw.subarray(0, p.cout * K), true);
   const nt = threadsFor(ctx, flops(p));
   // threads take input channels (each unfolds only its own), or output channels when inputs are few
   const [scratch, stride] = threadScratch(ctx, geo);
   const ranges = p.cin >= nt ? splitRange(p.cin, chunkCount(p.cin, nt)).map(([lo, hi]) => [0, p.cout, lo, hi]) : splitRange(p.cout, chunkCount(Math.ceil(p.cout / MR), nt), MR).map(([lo, hi]) => [lo, hi, 0, p.cin]);
   const tasks: Task[] = ranges.map(([c0, c1, q0, q1]) => ({ name: "convBackwardWeight", args: [pgy, px, pgw, geo, c0!, c1!, q0!, q1!, scratch] }));
   const gbView = gb ? gb.subarray(0, p.cout) : null;
-  const pgb = gbView ? arena.put(gbView) : 0;
+  const pgb = gbView ? arena.output(gbView, true) : 0;
   if (gbView) {
     // bias.grad[c] += Σ_{b,i,j} y.grad[b,c,i,j], one task per range of channels beside the weight tasks
     for (const [c0, c1] of splitRange(p.cout, Math.min(nt, p.cout))) {
@@ -160,6 +158,5 @@ function backwardWeightInWasm(ctx: FastContext, gy: Float32Array, x: Float32Arra
     }
   }
   pool.run(tasks, nt, stride);
-  arena.get(pgw, gwView);
-  if (gbView) arena.get(pgb, gbView);
+  arena.finish();
 }

@@ -49,10 +49,9 @@ function wasmMatmul(ctx: FastContext, a: Float32Array, b: Float32Array, c: Float
   const { batch, m, n, k, transA, transB, strideA, strideB, accumulate } = p;
   const { arena, pool } = ctx;
   arena.reset();
-  const pa = residentOffset(a) ?? arena.put(a.subarray(0, extent(batch, strideA, m * k)));
-  const pb = residentOffset(b) ?? arena.put(b.subarray(0, extent(batch, strideB, k * n)));
-  const cView = c.subarray(0, batch * m * n);
-  const pc = accumulate ? arena.put(cView) : arena.alloc(cView.length * 4);
+  const pa = residentOffset(a) ?? arena.input(a.subarray(0, extent(batch, strideA, m * k)));
+  const pb = residentOffset(b) ?? arena.input(b.subarray(0, extent(batch, strideB, k * n)));
+  const pc = arena.output(c.subarray(0, batch * m * n), accumulate);
   const lda = transA ? m : k;
   const ldb = transB ? k : n;
   const nt = threadsFor(ctx, 2 * batch * m * n * k);
@@ -76,5 +75,5 @@ function wasmMatmul(ctx: FastContext, a: Float32Array, b: Float32Array, c: Float
     for (const [lo, hi] of splitRange(n, tasksAlong(n, NR, nt), NR)) task(batch, pa, pb + (transB ? lo * ldb : lo) * 4, pc + lo * 4, m, hi - lo);
   }
   pool.run(tasks, nt, scratchBytes);
-  arena.get(pc, cView);
+  arena.finish();
 }

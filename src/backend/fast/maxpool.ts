@@ -52,15 +52,14 @@ function pool2x2InWasm(x: Float32Array, y: Float32Array, argmax: Int32Array, p: 
   const planes = p.batch * p.channels;
   try {
     arena.reset();
-    const px = arena.put(x.subarray(0, planes * p.h * p.w));
-    const py = arena.alloc(n * 4);
-    const pa = arena.alloc(n * 4);
+    const px = arena.input(x.subarray(0, planes * p.h * p.w));
+    const py = arena.output(y.subarray(0, n));
+    const pa = arena.output(argmax.subarray(0, n));
     // threads take ranges of planes (each writes only its own outputs)
     const nt = threadsFor(ctx, 4 * planes * p.h * p.w);
     const tasks: Task[] = splitRange(planes, nt).map(([p0, p1]) => ({ name: "maxPool2x2", args: [px, py, pa, p.h, p.w, p.ho, p.wo, p0, p1, 0] }));
     pool.run(tasks, nt, 0);
-    arena.get(py, y.subarray(0, n));
-    arena.getInt32(pa, argmax.subarray(0, n));
+    arena.finish();
     return true;
   } catch (err) {
     if (err instanceof ArenaFull) return false;

@@ -15,9 +15,14 @@ function allF32(arrays: Array<TypedArray | null>): boolean {
   return arrays.every((a) => a === null || a instanceof Float32Array);
 }
 
-/** Copies `a` (its first n values) in, or returns 0 (the kernels' "absent") for null. */
+/** `a`'s first n values for the kernel to read (in place, or copied in), or 0 (the kernels' "absent") for null. */
 function putOrNull(arena: Arena, a: TypedArray | null, n: number): number {
-  return a === null ? 0 : arena.put((a as Float32Array).subarray(0, n));
+  return a === null ? 0 : arena.input((a as Float32Array).subarray(0, n));
+}
+
+/** Where the kernel writes `a`'s first n values (in place, or copied back by `finish`). */
+function out(arena: Arena, a: TypedArray, n: number): number {
+  return arena.output((a as Float32Array).subarray(0, n));
 }
 
 /** `gatesForward` in wasm SIMD for float32 (the definition otherwise). */
@@ -31,23 +36,20 @@ export function fastGatesForward(cell: GatedCell, p: GateForwardArgs): void {
   const n = B * H;
   try {
     arena.reset();
-    const px = arena.put((p.px as Float32Array).subarray(0, wide));
-    const ph = arena.put((p.ph as Float32Array).subarray(0, wide));
-    const act = arena.alloc(wide * 4);
-    const hOut = arena.alloc(n * 4);
+    const px = putOrNull(arena, p.px, wide);
+    const ph = putOrNull(arena, p.ph, wide);
+    const act = out(arena, p.act, wide);
+    const hOut = out(arena, p.hOut, n);
     if (cell === "lstm") {
       const c = putOrNull(arena, p.c, n);
-      const tc = arena.alloc(n * 4);
-      const cOut = arena.alloc(n * 4);
+      const tc = out(arena, p.aux!, n);
+      const cOut = out(arena, p.cOut!, n);
       rt.exports.lstmGatesForward(px, ph, c, act, tc, hOut, cOut, B, H);
-      arena.get(tc, p.aux!.subarray(0, n) as Float32Array);
-      arena.get(cOut, p.cOut!.subarray(0, n) as Float32Array);
     } else {
       const h = putOrNull(arena, p.h, n);
       (cell === "gru" ? rt.exports.gruGatesForward : rt.exports.ugrnnGatesForward)(px, ph, h, act, hOut, B, H);
     }
-    arena.get(act, p.act.subarray(0, wide) as Float32Array);
-    arena.get(hOut, p.hOut.subarray(0, n) as Float32Array);
+    arena.finish();
   } catch (err) {
     if (!(err instanceof ArenaFull)) throw err;
     gatesForwardReference(cell, p);
@@ -66,27 +68,24 @@ export function fastGatesBackward(cell: GatedCell, p: GateBackwardArgs): void {
   try {
     arena.reset();
     const gh = putOrNull(arena, p.gh, n);
-    const act = arena.put((p.act as Float32Array).subarray(0, wide));
-    const dpx = arena.alloc(wide * 4);
+    const act = putOrNull(arena, p.act, wide);
+    const dpx = out(arena, p.dpx, wide);
     if (cell === "lstm") {
       const gc = putOrNull(arena, p.gc, n);
       const tc = putOrNull(arena, p.aux, n);
       const c = putOrNull(arena, p.c, n);
-      const gcPrev = arena.alloc(n * 4);
+      const gcPrev = out(arena, p.gcPrev!, n);
       rt.exports.lstmGatesBackward(gh, gc, act, tc, c, dpx, gcPrev, B, H);
-      arena.get(gcPrev, p.gcPrev!.subarray(0, n) as Float32Array);
     } else {
       const h = putOrNull(arena, p.h, n);
-      const direct = arena.alloc(n * 4);
+      const direct = out(arena, p.ghDirect!, n);
       if (cell === "gru") {
         const ph = putOrNull(arena, p.ph, wide);
-        const dph = arena.alloc(wide * 4);
+        const dph = out(arena, p.dph!, wide);
         rt.exports.gruGatesBackward(gh, act, h, ph, dpx, dph, direct, B, H);
-        arena.get(dph, p.dph!.subarray(0, wide) as Float32Array);
       } else rt.exports.ugrnnGatesBackward(gh, act, h, dpx, direct, B, H);
-      arena.get(direct, p.ghDirect!.subarray(0, n) as Float32Array);
     }
-    arena.get(dpx, p.dpx.subarray(0, wide) as Float32Array);
+    arena.finish();
   } catch (err) {
     if (!(err instanceof ArenaFull)) throw err;
     gatesBackwardReference(cell, p);

@@ -21,11 +21,10 @@ function inWasm(inputs: Float32Array[], output: Float32Array, outputIsInput: boo
   const { arena } = ctx;
   try {
     arena.reset();
-    const ptrs = inputs.map((a) => arena.put(a));
-    const out = outputIsInput ? ptrs[ptrs.length - 1]! : arena.alloc(output.length * 4);
-    if (!outputIsInput) ptrs.push(out);
+    const ptrs = inputs.map((a, i) => (outputIsInput && i === inputs.length - 1 ? arena.output(a, true) : arena.input(a)));
+    if (!outputIsInput) ptrs.push(arena.output(output));
     call(ptrs, output.length);
-    arena.get(out, output);
+    arena.finish();
     return true;
   } catch (err) {
     if (err instanceof ArenaFull) return false;

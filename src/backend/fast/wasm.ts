@@ -34,6 +34,8 @@ export const TASKS = ["gemmBatch", "convForward", "convBackwardInput", "convBack
 export type TaskName = (typeof TASKS)[number];
 
 const MAX_PAGES = 32768; // 2 GiB, the limit asm/build.mjs declares
+/** The most bytes the kernels' memory may grow to. */
+export const MAX_MEMORY_BYTES = MAX_PAGES * 64 * 1024;
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
   const text = atob(base64);

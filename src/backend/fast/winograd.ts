@@ -102,13 +102,12 @@ function run(ctx: FastContext, g: Conv2dArgs, px: number, pw: number, py: number
 export function winogradForwardInWasm(ctx: FastContext, x: Float32Array, w: Float32Array, y: Float32Array, p: Conv2dArgs, bias: Float32Array | null): void {
   const { arena } = ctx;
   arena.reset();
-  const px = arena.put(x.subarray(0, p.batch * p.cin * p.h * p.w));
-  const pw = arena.put(w.subarray(0, p.cout * p.cin * 9));
-  const pb = bias ? arena.put(bias.subarray(0, p.cout)) : 0;
-  const yView = y.subarray(0, p.batch * p.cout * p.ho * p.wo);
-  const py = arena.alloc(yView.length * 4);
+  const px = arena.input(x.subarray(0, p.batch * p.cin * p.h * p.w));
+  const pw = arena.input(w.subarray(0, p.cout * p.cin * 9));
+  const pb = bias ? arena.input(bias.subarray(0, p.cout)) : 0;
+  const py = arena.output(y.subarray(0, p.batch * p.cout * p.ho * p.wo));
   run(ctx, p, px, pw, py, pb, false, false);
-  arena.get(py, yView);
+  arena.finish();
 }
 
 /**
@@ -118,14 +117,13 @@ export function winogradForwardInWasm(ctx: FastContext, x: Float32Array, w: Floa
 export function winogradBackwardInputInWasm(ctx: FastContext, gy: Float32Array, w: Float32Array, gx: Float32Array, p: Conv2dArgs, accumulate: boolean): void {
   const { arena } = ctx;
   arena.reset();
-  const pgy = arena.put(gy.subarray(0, p.batch * p.cout * p.ho * p.wo));
-  const pw = arena.put(w.subarray(0, p.cout * p.cin * 9));
-  const gxView = gx.subarray(0, p.batch * p.cin * p.h * p.w);
-  const pgx = accumulate ? arena.put(gxView) : arena.alloc(gxView.length * 4);
+  const pgy = arena.input(gy.subarray(0, p.batch * p.cout * p.ho * p.wo));
+  const pw = arena.input(w.subarray(0, p.cout * p.cin * 9));
+  const pgx = arena.output(gx.subarray(0, p.batch * p.cin * p.h * p.w), accumulate);
   const g: Conv2dArgs = {
     batch: p.batch, cin: p.cout, h: p.ho, w: p.wo, cout: p.cin, kh: 3, kw: 3, ho: p.h, wo: p.w,
     strideH: 1, strideW: 1, padH: 2 - p.padH, padW: 2 - p.padW, padMode: "zeros",
   };
   run(ctx, g, pgy, pw, pgx, 0, true, accumulate);
-  arena.get(pgx, gxView);
+  arena.finish();
 }
