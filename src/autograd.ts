@@ -7,6 +7,7 @@
  */
 import { allocate, type TypedArray } from "./dtype.js";
 import { recycle, takeUninitialized, takeZeroed, type Lifetime } from "./grad-pool.js";
+import { claimOutput, enterOp, leaveOp, releaseOwned, type OwnedStorage } from "./storage.js";
 import { attributed, countWork } from "./profile.js";
 import { broadcastOffsets, describeValue, fmt, sameShape, ShapeError, sizeOf, type Shape } from "./shape.js";
 import { Tensor } from "./tensor.js";
@@ -26,6 +27,8 @@ export interface GradNode {
   freed: boolean;
   /** Called once when backward frees this node: hands back storage only its backward used. */
   release?: () => void;
+  /** Graph-owned storage of the output (src/storage.ts), given back when this node is freed. */
+  owned?: OwnedStorage | null;
 }
 
 /** Options of `Tensor.backward`. */
@@ -168,14 +171,17 @@ export function setOpTracer(t: OpTracer | null): OpTracer | null {
  */
 export function runOp(name: string, inputs: readonly Tensor[], forward: () => OpResult): Tensor {
   if (tracer !== null) return runTraced(tracer, name, inputs, forward);
+  const record = gradEnabled && inputs.some((t) => t.requiresGrad);
   const res = attributed(name, () => {
     const saved = gradEnabled;
     gradEnabled = false;
+    enterOp(record);
     try {
       const r = forward();
       countWork(r.multiplies ?? 0, r.adds ?? 0, r.extra);
       return r;
     } finally {
+      leaveOp();
       gradEnabled = saved;
     }
   });
@@ -192,8 +198,11 @@ export function runOp(name: string, inputs: readonly Tensor[], forward: () => Op
       backward: res.backward,
       freed: false,
       release: res.release,
+      owned: claimOutput(out.data, true),
       versions: { inputs: inputs.map((t) => t.version), out: out.version },
     };
+  } else {
+    claimOutput(out.data, false);
   }
   return out;
 }
@@ -390,6 +399,8 @@ export function runBackward(root: Tensor, grad?: Tensor, options: BackwardOption
         const release = node.release;
         node.release = undefined;
         release?.();
+        if (node.owned) releaseOwned(node.owned);
+        node.owned = null;
       }
       if (!t._retainGrad && !t.isLeaf && t.grad !== null) {
         // its op's backward has read it and nothing else can reach it: the storage goes back for reuse

@@ -44,3 +44,111 @@ export function storageProvider(): StorageProvider | null {
 export function locationOf(a: ArrayBufferView): StorageLocation {
   return provider !== null && provider.owns(a) ? provider.location : "js";
 }
+
+// ---------------------------------------------------------------------------------------------
+// Graph-owned outputs
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * An op output whose storage the graph owns: made inside `graphOwnedOutputs` (an nn.Sequential
+ * handing one built-in layer's output only to the next built-in layer), so no user code can reach
+ * it, and given back when `backward()` frees the last node that uses it (the op that made it, and
+ * views of it made in the same scope). `escaped` is set when a view of it reaches user code; then
+ * only the garbage collector frees it.
+ */
+export interface OwnedStorage {
+  readonly data: TypedArray;
+  refs: number;
+  escaped: boolean;
+}
+
+/** Graph-owned storage may hold at most this many bytes (a graph never run backward keeps its storage until the GC). */
+const OWNED_CAP_BYTES = 512 * 2 ** 20;
+
+let scopeDepth = 0;
+let opDepth = 0;
+/** Whether the outermost op now running will be recorded in a graph (only then can the graph own its output). */
+let recording = false;
+let ownedBytes = 0;
+/** The array `outputStorage` handed out during the current outermost op, not yet claimed. */
+let fresh: TypedArray | null = null;
+/** Live graph-owned storage (for finding views of it). */
+const owned = new Set<OwnedStorage>();
+
+/** Run `fn` with the outputs of the ops it runs owned by the graph (see OwnedStorage). */
+export function graphOwnedOutputs<T>(fn: () => T): T {
+  scopeDepth++;
+  try {
+    return fn();
+  } finally {
+    scopeDepth--;
+  }
+}
+
+/**
+ * runOp brackets each op's forward with these, so that only an outermost op's output is
+ * graph-owned, and only when the op will be recorded (`record`: grad on and an input needs grad).
+ */
+export function enterOp(record: boolean): void {
+  if (++opDepth === 1) recording = record;
+}
+export function leaveOp(): void {
+  opDepth--;
+}
+
+/**
+ * Storage for an op's output (call it once per op, for the output only): inside
+ * `graphOwnedOutputs`, a block of the provider's memory; otherwise an ordinary array with
+ * arbitrary contents (`uninitialized`), which the op writes in full.
+ */
+export function outputStorage(dtype: "float32" | "float64", n: number, fallback: (n: number) => TypedArray): TypedArray {
+  if (scopeDepth > 0 && opDepth === 1 && recording && dtype === "float32" && provider !== null && ownedBytes + n * 4 <= OWNED_CAP_BYTES) {
+    const a = provider.take(n);
+    if (a !== null) {
+      fresh = a;
+      return a;
+    }
+  }
+  return fallback(n);
+}
+
+function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
+/**
+ * After an outermost op's forward: the graph-owned storage its output holds — fresh storage made
+ * for it, or storage of an earlier graph-owned output that this one views (one more reference) —
+ * or null. A view made outside the scope marks the storage escaped.
+ */
+export function claimOutput(out: TypedArray, recorded: boolean): OwnedStorage | null {
+  if (opDepth > 0) return null; // an op inside another op's forward: its output is the outer op's business
+  const made = fresh;
+  fresh = null;
+  if (made !== null && made === out && recorded) {
+    const s: OwnedStorage = { data: made, refs: 1, escaped: false };
+    owned.add(s);
+    ownedBytes += made.byteLength;
+    return s;
+  }
+  // storage taken but not returned as the output (an op that misused outputStorage) is left to the GC: a view of it may be out there
+  if (owned.size === 0 || provider === null || !provider.owns(out)) return null;
+  for (const s of owned) {
+    if (s.data.buffer !== out.buffer && !provider.owns(s.data)) continue;
+    if (!overlaps(s.data, out)) continue;
+    if (scopeDepth > 0 && recorded) {
+      s.refs++;
+      return s;
+    }
+    s.escaped = true;
+  }
+  return null;
+}
+
+/** A node that held `s` is freed: give the storage back when no node holds it and no view escaped. */
+export function releaseOwned(s: OwnedStorage): void {
+  if (--s.refs > 0) return;
+  owned.delete(s);
+  ownedBytes -= s.data.byteLength;
+  if (!s.escaped) provider?.give(s.data);
+}

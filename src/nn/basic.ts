@@ -3,6 +3,7 @@ import { relu, sigmoid, tanh } from "../ops/elementwise.js";
 import { flatten } from "../ops/view.js";
 import type { Tensor } from "../tensor.js";
 import { Module } from "./module.js";
+import { markLeafLayers, runLayer } from "./internal-outputs.js";
 
 /** The layer y = max(x, 0). */
 export class ReLU extends Module {
@@ -56,10 +57,16 @@ export class Sequential extends Module {
     this.layers = layers;
     layers.forEach((m, i) => this.module(String(i), m));
   }
-  /** Feed x through every layer in order. */
+  /**
+   * Feed x through every layer in order. An output passed from one of fundl's leaf layers straight
+   * to another is never handed to user code, so the graph owns its storage (src/nn/internal-outputs.ts).
+   */
   forward(x: Tensor): Tensor {
     let h = x;
-    for (const m of this.layers) h = m.forward(h) as Tensor;
+    const n = this.layers.length;
+    for (let i = 0; i < n; i++) h = runLayer(this.layers[i]!, h, this.layers[i + 1]) as Tensor;
     return h;
   }
 }
+
+markLeafLayers(ReLU, Sigmoid, Tanh, Identity, Flatten);

@@ -8,6 +8,7 @@ import { generatorFor } from "../random.js";
 import { zeros, type Tensor } from "../tensor.js";
 import { uniform_, type InitOptions } from "./init.js";
 import { Module } from "./module.js";
+import { markLeafLayers } from "./internal-outputs.js";
 
 /**
  * Options of `Conv2d`: stride, padding, padding mode, bias, dtype, and the seed or generator of the initial
@@ -73,3 +74,5 @@ export class Conv2d extends Module {
     return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, paddingMode: this.paddingMode });
   }
 }
+
+markLeafLayers(Conv2d);

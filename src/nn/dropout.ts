@@ -3,6 +3,7 @@ import { dropout } from "../ops/dropout.js";
 import { Generator, generatorFor } from "../random.js";
 import type { Tensor } from "../tensor.js";
 import { Module } from "./module.js";
+import { markLeafLayers } from "./internal-outputs.js";
 
 /**
  * Dropout layer: zeroes each element with probability p in training mode and scales the rest by 1/(1 − p);
@@ -33,3 +34,5 @@ export class Dropout extends Module {
     return dropout(x, this.p, { training: this.training, generator: this.generator });
   }
 }
+
+markLeafLayers(Dropout);

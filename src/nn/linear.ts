@@ -5,6 +5,7 @@ import { generatorFor } from "../random.js";
 import { zeros, type Tensor } from "../tensor.js";
 import { uniform_, type InitOptions } from "./init.js";
 import { Module } from "./module.js";
+import { markLeafLayers } from "./internal-outputs.js";
 
 /** Options of `Linear`: bias (default true), dtype, and the seed or generator of the initial weights. */
 export interface LinearOptions extends InitOptions {
@@ -45,3 +46,5 @@ export class Linear extends Module {
     return linear(x, this.weight, this.bias);
   }
 }
+
+markLeafLayers(Linear);

@@ -8,6 +8,7 @@ import { batchNorm } from "../ops/norm.js";
 import { fmt, ShapeError } from "../shape.js";
 import { ones, zeros, type Tensor } from "../tensor.js";
 import { Module } from "./module.js";
+import { markLeafLayers } from "./internal-outputs.js";
 
 /**
  * Options of the batch-norm layers: epsilon, momentum of the running statistics, affine γ and β, whether to
@@ -90,3 +91,5 @@ export class BatchNorm1d extends BatchNormBase {
 export class BatchNorm2d extends BatchNormBase {
   protected readonly ranks = [4] as const;
 }
+
+markLeafLayers(BatchNorm1d, BatchNorm2d);

@@ -2,6 +2,7 @@
 import { avgPool2d, maxPool2d } from "../ops/pool.js";
 import type { Tensor } from "../tensor.js";
 import { Module } from "./module.js";
+import { markLeafLayers } from "./internal-outputs.js";
 
 /** Options of the pooling layers: stride (default the kernel size) and padding. */
 export interface Pool2dModuleOptions {
@@ -32,3 +33,5 @@ export class AvgPool2d extends Module {
     return avgPool2d(x, { kernel: this.kernelSize, ...this.options });
   }
 }
+
+markLeafLayers(MaxPool2d, AvgPool2d);

@@ -14,7 +14,7 @@ import { uninitialized } from "../dtype.js";
 import { countWork } from "../profile.js";
 import { checkElementCount, fmt, ShapeError } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { checkTensor, sameDType } from "./util.js";
+import { checkTensor, outputArray, sameDType } from "./util.js";
 
 /** How a convolution pads: with zeros, or circularly (the image wraps around, a torus). */
 export type PaddingMode = "zeros" | "circular";
@@ -142,7 +142,7 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dO
   const { products, realProducts } = conv2dWork(g);
   const plane = g.ho * g.wo;
   return runOp("conv2d", inputs, () => {
-    const y = uninitialized(x.dtype, g.batch * g.cout * plane); // the kernel writes every element
+    const y = outputArray(x.dtype, g.batch * g.cout * plane); // the kernel writes every element
     // y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] + bias[c]
     kernels().conv2dForward(x.data, w.data, y, g, b ? b.data : null);
     return {

@@ -7,7 +7,7 @@ import { kernels } from "../backend/index.js";
 import { uninitialized, type TypedArray } from "../dtype.js";
 import { broadcastOffsets, broadcastShapes, sameShape, sizeOf, type Shape } from "../shape.js";
 import { Tensor, asTensor, type TensorLike } from "../tensor.js";
-import { checkTensor, empty, operands } from "./util.js";
+import { checkTensor, empty, operands, outputArray } from "./util.js";
 
 // ---------------------------------------------------------------------------------------------
 // Broadcasting binary map
@@ -240,7 +240,7 @@ export const tanh = (x: Tensor): Tensor => unary("tanh", { f: Math.tanh, df: (_x
 export function relu(xIn: Tensor): Tensor {
   const x = checkTensor("relu", xIn);
   return runOp("relu", [x], () => {
-    const out = uninitialized(x.dtype, x.size); // the kernel writes every element
+    const out = outputArray(x.dtype, x.size); // the kernel writes every element
     // y[i] = max(x[i], 0)
     kernels().reluForward(x.data, out);
     return {

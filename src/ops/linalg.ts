@@ -9,7 +9,7 @@ import { gradBuffer, gradTarget, runOp } from "../autograd.js";
 import { kernels } from "../backend/index.js";
 import { broadcastShapes, checkElementCount, fmt, ShapeError, sizeOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { checkTensor, empty, sameDType } from "./util.js";
+import { checkTensor, empty, outputArray, sameDType } from "./util.js";
 import { expand, reshape } from "./view.js";
 
 /** Batched matrix product with PyTorch's rules: 1-D operands are promoted, batch dims broadcast. */
@@ -34,7 +34,7 @@ export function matmul(aIn: Tensor, bIn: Tensor): Tensor {
   const bShared = sizeOf(b.shape.slice(0, -2)) === 1; // one B for the whole batch
   const bFull = bShared || sizeOf(b.shape.slice(0, -2)) === batch ? b : expand(b, [...batchShape, k, n]);
   let out = runOp("matmul", [aFull, bFull], () => {
-    const c = empty(a.dtype, batch * m * n);
+    const c = outputArray(a.dtype, batch * m * n);
     // With one shared B the batch folds into the rows: (batch·m × k)·(k × n) in one product.
     if (bShared) kernels().matmul(aFull.data, bFull.data, c, { batch: 1, m: batch * m, n, k, transA: false, transB: false, strideA: 0, strideB: 0, accumulate: false });
     else kernels().matmul(aFull.data, bFull.data, c, { batch, m, n, k, transA: false, transB: false, strideA: m * k, strideB: k * n, accumulate: false });
@@ -86,7 +86,7 @@ export function linear(x: Tensor, w: Tensor, b?: Tensor | null): Tensor {
   const rows = sizeOf(x.shape.slice(0, -1));
   const outShape = [...x.shape.slice(0, -1), outF];
   return runOp("linear", inputs, () => {
-    const y = empty(x.dtype, rows * outF);
+    const y = outputArray(x.dtype, rows * outF);
     if (b) for (let r = 0; r < rows; r++) y.set(b.data, r * outF);
     kernels().matmul(x.data, w.data, y, { batch: 1, m: rows, n: outF, k: inF, transA: false, transB: true, strideA: 0, strideB: 0, accumulate: !!b });
     return {

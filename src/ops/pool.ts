@@ -13,7 +13,7 @@ import { countWork } from "../profile.js";
 import { fmt, ShapeError } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { pair } from "./conv.js";
-import { checkTensor, empty } from "./util.js";
+import { checkTensor, empty, outputArray } from "./util.js";
 
 /** Options of `maxPool2d` and `avgPool2d`: window, stride and padding. */
 export interface Pool2dOptions {
@@ -58,7 +58,7 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   const nOut = batch * ch * ho * wo;
   return runOp("maxPool2d", [x], () => {
     // the kernel writes every element of both
-    const y = uninitialized(x.dtype, nOut);
+    const y = outputArray(x.dtype, nOut);
     const arg = takeInt32(nOut); // flat index into x of each window's maximum (only the backward reads it)
     // y[b,c,i,j] = max_{di,dj} x[b,c,s·i+di−p, s·j+dj−p]   (first maximum on ties; a NaN wins its window)
     kernels().maxPool2dForward(x.data, y, arg, { batch, channels: ch, h, w, kh, kw, ho, wo, strideH: sh, strideW: sw, padH: ph, padW: pw });

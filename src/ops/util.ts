@@ -1,5 +1,6 @@
 /** Small helpers shared by the op families: dtype agreement and the errors that go with it. */
-import { allocate, type DType, type TypedArray } from "../dtype.js";
+import { allocate, uninitialized, type DType, type TypedArray } from "../dtype.js";
+import { outputStorage } from "../storage.js";
 import { Tensor, asTensor, type TensorLike } from "../tensor.js";
 
 /** Check that all tensors share one dtype; numbers adopt it. */
@@ -33,4 +34,12 @@ export function checkTensor(op: string, x: unknown, what = "input"): Tensor {
 
 export function empty(dtype: DType, n: number): TypedArray {
   return allocate(dtype, n);
+}
+
+/**
+ * Storage for an op's output that its kernel writes in full: inside nn.Sequential between two of
+ * fundl's layers, memory the graph owns (src/storage.ts); otherwise an uninitialized array.
+ */
+export function outputArray(dtype: DType, n: number): TypedArray {
+  return outputStorage(dtype, n, (k) => uninitialized(dtype, k));
 }

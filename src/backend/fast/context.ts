@@ -10,7 +10,7 @@ import { Arena } from "./arena.js";
 import { WasmHeap } from "./heap.js";
 import { WasmStorage } from "./storage.js";
 import { setStorageProvider } from "../../storage.js";
-import { isNode } from "./platform.js";
+import { env, isNode } from "./platform.js";
 import { WorkerPool } from "./pool.js";
 import { MAX_MEMORY_BYTES, wasmRuntime, wasmRuntimeAsync, type WasmRuntime } from "./wasm.js";
 
@@ -52,7 +52,8 @@ function makeContext(rt: WasmRuntime): FastContext {
   const heap = new WasmHeap(rt, MAX_MEMORY_BYTES);
   ctx = { rt, heap, arena: new Arena(rt, heap), pool: new WorkerPool(rt) };
   // tensors may live in the kernels' memory only where growing it never detaches their views
-  if (rt.shared) setStorageProvider(new WasmStorage(heap));
+  // (FUNDL_WASM_STORAGE=0 keeps every tensor in JavaScript arrays, for comparisons)
+  if (rt.shared && env("FUNDL_WASM_STORAGE") !== "0") setStorageProvider(new WasmStorage(heap));
   return ctx;
 }
 
