@@ -6,6 +6,7 @@ import "./ops/methods.js";
 export { Tensor, tensor, zeros, ones, full, zerosLike, onesLike, arange, linspace, eye, randn, rand, randint, asTensor } from "./tensor.js";
 export type { NestedArray, TensorOptions, CreateOptions, TensorLike } from "./tensor.js";
 export type { DType, TypedArray } from "./dtype.js";
+export type { StorageLocation } from "./storage.js";
 export { ShapeError, broadcastShapes, MAX_ELEMENTS } from "./shape.js";
 export type { Shape } from "./shape.js";
 export { Generator, manualSeed } from "./random.js";

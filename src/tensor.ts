@@ -7,6 +7,7 @@ import { generatorFor } from "./random.js";
 import { checkShape, describeValue, fmt, ShapeError, sizeOf, stridesOf, type Shape } from "./shape.js";
 import type { GradNode } from "./autograd.js";
 import { runBackward, type BackwardOptions } from "./autograd.js";
+import { locationOf, type StorageLocation } from "./storage.js";
 
 /** Nested arrays of numbers, as `toArray()` returns and `tensor()` accepts. */
 export type NestedArray = number | NestedArray[];
@@ -61,6 +62,16 @@ export class Tensor {
   /** The number of elements (the product of the shape). */
   get size(): number {
     return this.data.length;
+  }
+
+  /**
+   * Where the numbers live: "js" (an ordinary typed array) or "wasm" (a view onto the WebAssembly
+   * memory the fast kernels run on, which they use in place). Only storage whose end fundl knows
+   * lives in wasm memory: intermediate gradients during `backward()`, and the activations
+   * nn.Sequential passes between its own layers, which user code never sees.
+   */
+  get location(): StorageLocation {
+    return locationOf(this.data);
   }
 
   /** How many in-place operations changed this tensor's storage (see `bumpVersion`). */

@@ -9,6 +9,9 @@ import { SHAPES, type Step } from "./workload.js";
 
 type ModuleLike = { forward(...inputs: unknown[]): unknown; parameters(): Iterable<Tensor> };
 type Ctor = new (...args: never[]) => ModuleLike;
+type Sgd = { step(): void; zeroGrad(o?: { setToNone?: boolean }): void };
+/** PyTorch 1.13's `zero_grad()` (the peer's side) zeroes gradients in place: set_to_none=False. */
+const KEEP_GRADS = { setToNone: false };
 
 /** fl[name] (or fl.nn[name], fl.optim[name]) as a function, or a clear error if it is not there yet. */
 function need<T>(where: Record<string, unknown> | undefined, path: string, name: string): T {
@@ -43,14 +46,21 @@ function conv(backward: boolean): Step {
   };
 }
 
-function mnistStep(): Step {
+/**
+ * One SGD step of the MNIST CNN (PyTorch's side is the same nn.Sequential). `sequential`: the
+ * layers in an nn.Sequential, as PyTorch's side has them — the activations passed between fundl's
+ * own layers then live in the kernels' WebAssembly memory; otherwise the layers are called one by
+ * one from user code, so every activation is an ordinary array the garbage collector frees.
+ */
+function mnistStep(sequential: boolean): Step {
   const n = nn();
   const Conv2d = need<Ctor>(n, "fl.nn", "Conv2d");
   const Linear = need<Ctor>(n, "fl.nn", "Linear");
-  const SGD = need<new (p: Iterable<Tensor>, o: object) => { step(): void; zeroGrad(): void }>(optim(), "fl.optim", "SGD");
+  const SGD = need<new (p: Iterable<Tensor>, o: object) => Sgd>(optim(), "fl.optim", "SGD");
   const maxPool2d = need<(x: Tensor, o: object) => Tensor>(api, "fl", "maxPool2d");
   const crossEntropy = need<(logits: Tensor, labels: Tensor) => Tensor>(api, "fl", "crossEntropy");
   const make = (C: Ctor, ...args: unknown[]) => new (C as unknown as new (...a: unknown[]) => ModuleLike)(...args);
+  if (sequential) return mnistSequentialStep(make, Conv2d, Linear, SGD, crossEntropy);
   const conv1 = make(Conv2d, 1, 32, 3, { padding: 1 });
   const conv2 = make(Conv2d, 32, 64, 3, { padding: 1 });
   const fc1 = make(Linear, 3136, 128);
@@ -61,12 +71,38 @@ function mnistStep(): Step {
   const x = fl.rand([batch, 1, 28, 28], { seed: 6 });
   const labels = fl.tensor(Array.from({ length: batch }, (_, i) => (i * 7) % 10));
   return () => {
-    opt.zeroGrad();
+    opt.zeroGrad(KEEP_GRADS);
     let h = maxPool2d(fl.relu(conv1.forward(x) as Tensor), { kernel: 2 });
     h = maxPool2d(fl.relu(conv2.forward(h) as Tensor), { kernel: 2 });
     h = fl.reshape(h, [batch, 3136]);
     const logits = fc2.forward(fl.relu(fc1.forward(h) as Tensor)) as Tensor;
     crossEntropy(logits, labels).backward();
+    opt.step();
+  };
+}
+
+function mnistSequentialStep(
+  make: (C: Ctor, ...args: unknown[]) => ModuleLike,
+  Conv2d: Ctor,
+  Linear: Ctor,
+  SGD: new (p: Iterable<Tensor>, o: object) => Sgd,
+  crossEntropy: (logits: Tensor, labels: Tensor) => Tensor,
+): Step {
+  const n = nn();
+  const layer = (name: string, ...args: unknown[]) => make(need<Ctor>(n, "fl.nn", name), ...args);
+  const model = layer(
+    "Sequential",
+    make(Conv2d, 1, 32, 3, { padding: 1 }), layer("ReLU"), layer("MaxPool2d", 2),
+    make(Conv2d, 32, 64, 3, { padding: 1 }), layer("ReLU"), layer("MaxPool2d", 2),
+    layer("Flatten"), make(Linear, 3136, 128), layer("ReLU"), make(Linear, 128, 10),
+  );
+  const opt = new SGD(model.parameters(), { lr: 0.01 });
+  const { batch } = SHAPES.mnist;
+  const x = fl.rand([batch, 1, 28, 28], { seed: 6 });
+  const labels = fl.tensor(Array.from({ length: batch }, (_, i) => (i * 7) % 10));
+  return () => {
+    opt.zeroGrad(KEEP_GRADS);
+    crossEntropy(model.forward(x) as Tensor, labels).backward();
     opt.step();
   };
 }
@@ -102,7 +138,9 @@ export function fundlStep(name: string): Step {
     case "conv-fwd-bwd":
       return conv(true);
     case "mnist-cnn-step":
-      return mnistStep();
+      return mnistStep(true);
+    case "mnist-cnn-functional":
+      return mnistStep(false);
     case "lstm-seq":
       return recurrentSeq("LSTMCell");
     case "gru-seq":

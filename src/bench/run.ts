@@ -49,6 +49,8 @@ export interface BenchOptions {
   only?: string[];
   /** Peers to run (default: every one: tfjs-cpu, tfjs-wasm, torch). */
   peers?: string[];
+  /** Timed samples per workload and library (default: the workload's own count, fewer under quick). */
+  reps?: number;
   /** Called after every timed sample, with the workload and library it belonged to. */
   onSample?: (workload: string, library: string) => void;
 }
@@ -92,7 +94,11 @@ export function plannedSamples(o: BenchOptions): number {
   const want = (name: string) => !o.peers || o.peers.some((p) => name.startsWith(p));
   const torch = want("torch") ? ((o.threads ?? getThreads()) > 1 ? 2 : 1) : 0;
   const contenders = 1 + ["tfjs-cpu", "tfjs-wasm"].filter(want).length + torch;
-  return selected(o).reduce((n, w) => n + contenders * (o.quick ? w.reps.quick : w.reps.full), 0);
+  return selected(o).reduce((n, w) => n + contenders * repsFor(w, o), 0);
+}
+
+function repsFor(w: Workload, o: BenchOptions): number {
+  return o.reps ?? (o.quick ? w.reps.quick : w.reps.full);
 }
 
 function selected(o: BenchOptions): Workload[] {
@@ -177,7 +183,7 @@ export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
 }
 
 async function runWorkload(w: Workload, o: BenchOptions, peers: TfjsPeer[], torch: TorchPeer[]): Promise<WorkloadResult> {
-  const reps = o.quick ? w.reps.quick : w.reps.full;
+  const reps = repsFor(w, o);
   const warmups = o.quick ? 1 : 2;
   const result: WorkloadResult = { name: w.name, description: w.description, ms: null, gflops: null, peers: {} };
   const contenders: Contender[] = [];

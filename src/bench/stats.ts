@@ -8,6 +8,8 @@ export interface Timing {
   cpuMs?: number;
   /** Median minor page faults per step (memory touched for the first time). */
   faults?: number;
+  /** The slowest sample over the median: how steady the steps are (page-fault bursts and GC pauses show here). */
+  slowestOverMedian: number;
   /** Only one sample was taken (the peer is too slow to repeat). */
   single?: boolean;
 }
@@ -23,7 +25,7 @@ export function summarize(samples: number[], single = false, cpu: number[] = [],
   const cpuMs = cpu.length && cpu.every(Number.isFinite) ? median(cpu) : undefined;
   const pf = faults.length && faults.every(Number.isFinite) ? median(faults) : undefined;
   return {
-    ms: median(s), min: s[0]!, max: s[s.length - 1]!, samples: s.length,
+    ms: median(s), min: s[0]!, max: s[s.length - 1]!, samples: s.length, slowestOverMedian: s[s.length - 1]! / median(s),
     ...(cpuMs === undefined ? {} : { cpuMs }), ...(pf === undefined ? {} : { faults: pf }), ...(single ? { single: true } : {}),
   };
 }

@@ -52,6 +52,7 @@ export class TfjsPeer implements Library {
       case "conv-fwd-bwd":
         return conv(tf, true);
       case "mnist-cnn-step":
+      case "mnist-cnn-functional":
         return mnistStep(tf);
       case "lstm-seq":
         return lstmSeq(tf);

@@ -16,6 +16,7 @@ interface BenchCliOptions {
   threads?: number;
   only?: string;
   peers?: string;
+  reps?: number;
 }
 
 function peerCell(p: PeerResult | undefined): string {
@@ -45,6 +46,7 @@ function render(report: BenchReport): string {
       w.timing ? `${round(w.timing.min)}–${round(w.timing.max)}` : "",
       w.timing?.cpuMs === undefined ? "" : String(round(w.timing.cpuMs)),
       w.timing?.faults === undefined ? "" : String(Math.round(w.timing.faults)),
+      w.timing ? `${round(w.timing.slowestOverMedian)}` : "",
       w.gflops === null ? "" : String(round(w.gflops)),
       ...torchNames.map((n) => {
         const p = w.peers[n];
@@ -61,7 +63,7 @@ function render(report: BenchReport): string {
       : report.load ? `load average ${report.load[0]} → ${report.load[1]}` : "",
     ...torchNames.map((n) => `${n}: ${report.peerConfigs[n]}`),
     "",
-    table(["workload", "fundl", "range ms", "cpu ms", "faults/step", "GFLOP/s", ...torchNames.map((n) => `${n} (range)`), ...tfjsNames], rows),
+    table(["workload", "fundl", "range ms", "cpu ms", "faults/step", "max/med", "GFLOP/s", ...torchNames.map((n) => `${n} (range)`), ...tfjsNames], rows),
   ];
   if (torchNames.length) lines.push("", "* PyTorch's faster configuration for the workload");
   const notes: string[] = [];
@@ -70,6 +72,7 @@ function render(report: BenchReport): string {
     for (const [peer, p] of Object.entries(w.peers)) if ("error" in p) notes.push(`${w.name}: ${peer}: ${p.error}`);
   }
   if (report.workloads.some((w) => Object.values(w.peers).some((p) => "single" in p && p.single))) notes.unshift("¹ a single sample (the peer is too slow to repeat)");
+  notes.unshift("max/med: fundl's slowest step over its median step (steadiness; --reps 50 for a longer run)");
   notes.unshift("cpu ms: CPU time per step of all fundl's threads (wall time stretches when other processes share the cores)");
   if (notes.length) lines.push("", ...notes);
   return lines.join("\n");
@@ -89,7 +92,7 @@ function jsonReport(r: BenchReport): unknown {
       name: w.name,
       ms: w.ms === null ? null : round(w.ms),
       gflops: w.gflops === null ? null : round(w.gflops),
-      ...(w.timing ? { min: round(w.timing.min), max: round(w.timing.max), samples: w.timing.samples, cpuMs: w.timing.cpuMs === undefined ? null : round(w.timing.cpuMs), faultsPerStep: w.timing.faults ?? null } : {}),
+      ...(w.timing ? { min: round(w.timing.min), max: round(w.timing.max), samples: w.timing.samples, cpuMs: w.timing.cpuMs === undefined ? null : round(w.timing.cpuMs), faultsPerStep: w.timing.faults ?? null, slowestOverMedian: round(w.timing.slowestOverMedian) } : {}),
       ...(w.error ? { error: w.error } : {}),
       peers: Object.fromEntries(
         Object.entries(w.peers).map(([k, p]) => [
@@ -112,9 +115,10 @@ export function registerBench(program: Command): void {
     .option("--only <names>", "comma-separated workloads to run")
     .option("--peers <names>", "comma-separated peers to run (prefixes: tfjs-cpu, tfjs-wasm, tfjs, torch; default all)")
     .option("--backend <name>", "fundl's kernel backend (default fast)")
+    .option("--reps <n>", "timed samples per workload and library (default: each workload's own count)", positiveInt("--reps"))
     .option("--json", "end with one JSON line of results")
     .action(async (o: BenchCliOptions) => {
-      const options = { quick: !!o.quick, backend: o.backend, threads: o.threads, only: o.only?.split(",").map((s) => s.trim()).filter(Boolean), peers: o.peers?.split(",").map((s) => s.trim()).filter(Boolean) };
+      const options = { quick: !!o.quick, backend: o.backend, threads: o.threads, only: o.only?.split(",").map((s) => s.trim()).filter(Boolean), peers: o.peers?.split(",").map((s) => s.trim()).filter(Boolean), reps: o.reps };
       const bar = progressBar("bench", plannedSamples(options), "{workload}");
       const report = await runBench({ ...options, onSample: (workload) => bar.increment({ workload }) });
       bar.stop();

@@ -185,7 +185,7 @@ async function trainMnistLocked(options: MnistRunOptions, task: MnistTask): Prom
         const lv = loss.item();
         const at = `epoch ${epoch + 1}, step ${step + 1}`;
         guard.checkLoss(lv, at);
-        optimizer.zeroGrad();
+        optimizer.zeroGrad({ setToNone: false }); // the next backward adds into the same storage: no fresh arrays each step
         loss.backward();
         options.afterBackward?.(epoch, step, model);
         guard.checkGradients(at);

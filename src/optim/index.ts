@@ -1,6 +1,6 @@
 /** fl.optim: optimisers, learning-rate schedules and gradient clipping. */
 export { Optimizer, OptimizerError } from "./optimizer.js";
-export type { OptimizerStateDict, HyperParams } from "./optimizer.js";
+export type { OptimizerStateDict, HyperParams, ZeroGradOptions } from "./optimizer.js";
 export { SGD } from "./sgd.js";
 export type { SGDOptions } from "./sgd.js";
 export { Adam, AdamW } from "./adam.js";

@@ -39,6 +39,12 @@ export class OptimizerError extends Error {
   override name = "OptimizerError";
 }
 
+/** Options of `Optimizer.zeroGrad`. */
+export interface ZeroGradOptions {
+  /** true (default): drop the gradients (`p.grad = null`); false: fill them with zeros in place. */
+  setToNone?: boolean;
+}
+
 /**
  * Base class of SGD, Adam and AdamW: the parameters, a settable learning rate, per-parameter state, and a state
  * dict for checkpoints.
@@ -86,9 +92,20 @@ export abstract class Optimizer {
     });
   }
 
-  /** Drop every parameter's gradient (PyTorch's `zero_grad(set_to_none=True)`). */
-  zeroGrad(): void {
-    for (const p of this.params) p.grad = null;
+  /**
+   * Drop every parameter's gradient (PyTorch 2's `zero_grad()`, set_to_none=True), or with
+   * `{ setToNone: false }` set it to zeros in place (PyTorch 1's default): the next backward then
+   * adds into the same storage instead of allocating a fresh gradient (no page faults on new memory
+   * each step; a gradient tensor held from before is zeroed too).
+   */
+  zeroGrad(options: ZeroGradOptions = {}): void {
+    if (typeof options !== "object" || options === null) throw new TypeError(`zeroGrad: options must be an object like { setToNone: false }, got ${options === null ? "null" : typeof options}`);
+    const setToNone = options.setToNone ?? true;
+    if (typeof setToNone !== "boolean") throw new TypeError(`zeroGrad: setToNone must be true or false, got ${JSON.stringify(setToNone)}`);
+    for (const p of this.params) {
+      if (setToNone || p.grad === null) p.grad = null;
+      else p.grad.data.fill(0);
+    }
   }
 
   /** Update parameter `i` in place from its gradient values `g`. */

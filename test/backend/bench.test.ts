@@ -32,6 +32,14 @@ describe("bench", () => {
     expect(r.loadAverages!.before).toHaveLength(3);
   }, 60_000);
 
+  it("takes --reps samples and reports how steady the steps were (slowest over median)", async () => {
+    const r = await runBench({ only: ["gemm-256"], peers: [], reps: 7 });
+    const t = r.workloads[0]!.timing!;
+    expect(t.samples).toBe(7);
+    expect(t.slowestOverMedian).toBeCloseTo(t.max / t.ms, 10);
+    expect(t.slowestOverMedian).toBeGreaterThanOrEqual(1);
+  });
+
   it("names unknown workloads", async () => {
     await expect(runBench({ only: ["gemm-7"] })).rejects.toThrow(/unknown workload gemm-7; known: gemm-256/);
   });

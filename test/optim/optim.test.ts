@@ -63,6 +63,20 @@ describe("SGD", () => {
     opt.zeroGrad();
     expect(a.grad).toBeNull();
   });
+
+  it("zeroGrad({ setToNone: false }) zeroes gradients in place, and the next backward adds into the same storage", () => {
+    const w = fl.tensor([1, 2, 3], undefined, { requiresGrad: true });
+    const opt = new fl.optim.SGD([w], { lr: 0.1 });
+    fl.sum(fl.mul(w, w)).backward();
+    const storage = w.grad!.data;
+    opt.zeroGrad({ setToNone: false });
+    expect(w.grad!.data).toBe(storage);
+    expect(Array.from(storage)).toEqual([0, 0, 0]);
+    fl.sum(fl.mul(w, 3)).backward();
+    expect(w.grad!.data).toBe(storage);
+    expect(Array.from(storage)).toEqual([3, 3, 3]);
+    expect(() => opt.zeroGrad({ setToNone: 1 as unknown as boolean })).toThrow(/setToNone must be true or false, got 1/);
+  });
 });
 
 describe("Adam and AdamW", () => {

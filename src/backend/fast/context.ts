@@ -130,6 +130,8 @@ export interface FastInfo {
   threadsNote?: string;
   /** Bytes of WebAssembly memory the kernels hold. */
   wasmBytes: number;
+  /** Of those, bytes in live heap blocks (tensor storage, gradients, kernel scratch) and in freed blocks kept for reuse. */
+  heap?: { inUse: number; free: number; blocks: number };
   /** Why the kernels are unavailable. */
   reason?: string;
 }
@@ -139,7 +141,8 @@ export function fastInfo(): FastInfo {
   const c = fastContext();
   if (!c) return { available: false, relaxedSimd: false, threads: 1, requestedThreads: threads, threadsNote: unavailable ?? undefined, wasmBytes: 0, reason: unavailable ?? undefined };
   const live = Math.min(threads, c.pool.readyThreads);
-  const info: FastInfo = { available: true, relaxedSimd: c.rt.relaxed, threads: live, requestedThreads: threads, wasmBytes: c.arena.capacity };
+  const { inUse, free, blocks } = c.heap.stats();
+  const info: FastInfo = { available: true, relaxedSimd: c.rt.relaxed, threads: live, requestedThreads: threads, wasmBytes: c.arena.capacity, heap: { inUse, free, blocks } };
   if (live < threads) info.threadsNote = threadsNote(c);
   return info;
 }
