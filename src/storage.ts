@@ -60,10 +60,12 @@ export interface OwnedStorage {
   readonly data: TypedArray;
   refs: number;
   escaped: boolean;
+  /** Its entry in the set of live graph-owned storage. */
+  readonly entry: WeakRef<OwnedStorage>;
 }
 
 /** Graph-owned storage may hold at most this many bytes (a graph never run backward keeps its storage until the GC). */
-const OWNED_CAP_BYTES = 512 * 2 ** 20;
+const OWNED_CAP_BYTES = 256 * 2 ** 20;
 
 let scopeDepth = 0;
 let opDepth = 0;
@@ -72,8 +74,15 @@ let recording = false;
 let ownedBytes = 0;
 /** The array `outputStorage` handed out during the current outermost op, not yet claimed. */
 let fresh: TypedArray | null = null;
-/** Live graph-owned storage (for finding views of it). */
-const owned = new Set<OwnedStorage>();
+/**
+ * Live graph-owned storage (for finding views of it), held weakly: a graph that is never run
+ * backward and is dropped takes its storage with it (the provider frees the block when the array
+ * is collected, and `gone` takes it off the books here).
+ */
+const owned = new Set<WeakRef<OwnedStorage>>();
+const gone = new FinalizationRegistry<{ entry: WeakRef<OwnedStorage>; bytes: number }>(({ entry, bytes }) => {
+  if (owned.delete(entry)) ownedBytes -= bytes;
+});
 
 /** Run `fn` with the outputs of the ops it runs owned by the graph (see OwnedStorage). */
 export function graphOwnedOutputs<T>(fn: () => T): T {
@@ -126,15 +135,18 @@ export function claimOutput(out: TypedArray, recorded: boolean): OwnedStorage | 
   const made = fresh;
   fresh = null;
   if (made !== null && made === out && recorded) {
-    const s: OwnedStorage = { data: made, refs: 1, escaped: false };
-    owned.add(s);
+    const s = { data: made, refs: 1, escaped: false } as { -readonly [K in keyof OwnedStorage]: OwnedStorage[K] };
+    s.entry = new WeakRef(s as OwnedStorage);
+    owned.add(s.entry);
     ownedBytes += made.byteLength;
+    gone.register(s, { entry: s.entry, bytes: made.byteLength }, s);
     return s;
   }
   // storage taken but not returned as the output (an op that misused outputStorage) is left to the GC: a view of it may be out there
   if (owned.size === 0 || provider === null || !provider.owns(out)) return null;
-  for (const s of owned) {
-    if (s.data.buffer !== out.buffer && !provider.owns(s.data)) continue;
+  for (const entry of owned) {
+    const s = entry.deref();
+    if (s === undefined) continue; // collected: `gone` takes it off the books
     if (!overlaps(s.data, out)) continue;
     if (scopeDepth > 0 && recorded) {
       s.refs++;
@@ -148,7 +160,7 @@ export function claimOutput(out: TypedArray, recorded: boolean): OwnedStorage | 
 /** A node that held `s` is freed: give the storage back when no node holds it and no view escaped. */
 export function releaseOwned(s: OwnedStorage): void {
   if (--s.refs > 0) return;
-  owned.delete(s);
-  ownedBytes -= s.data.byteLength;
+  if (owned.delete(s.entry)) ownedBytes -= s.data.byteLength;
+  gone.unregister(s);
   if (!s.escaped) provider?.give(s.data);
 }
