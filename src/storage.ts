@@ -53,15 +53,15 @@ export function locationOf(a: ArrayBufferView): StorageLocation {
  * An op output whose storage the graph owns: made inside `graphOwnedOutputs` (an nn.Sequential
  * handing one built-in layer's output only to the next built-in layer), so no user code can reach
  * it, and given back when `backward()` frees the last node that uses it (the op that made it, and
- * views of it made in the same scope). `escaped` is set when a view of it reaches user code; then
- * only the garbage collector frees it.
+ * ops in the same scope whose output is the same array: reshape, flatten). `escaped` is set when
+ * the array reaches user code (as the output of an op outside the scope, or of the Sequential);
+ * then only the garbage collector frees it. Ops in the scope never view an owned array through a
+ * subarray (fundl's leaf layers do not), so the array object itself identifies the storage.
  */
 export interface OwnedStorage {
   readonly data: TypedArray;
   refs: number;
   escaped: boolean;
-  /** Its entry in the set of live graph-owned storage. */
-  readonly entry: WeakRef<OwnedStorage>;
 }
 
 /** Graph-owned storage may hold at most this many bytes (a graph never run backward keeps its storage until the GC). */
@@ -74,14 +74,11 @@ let recording = false;
 let ownedBytes = 0;
 /** The array `outputStorage` handed out during the current outermost op, not yet claimed. */
 let fresh: TypedArray | null = null;
-/**
- * Live graph-owned storage (for finding views of it), held weakly: a graph that is never run
- * backward and is dropped takes its storage with it (the provider frees the block when the array
- * is collected, and `gone` takes it off the books here).
- */
-const owned = new Set<WeakRef<OwnedStorage>>();
-const gone = new FinalizationRegistry<{ entry: WeakRef<OwnedStorage>; bytes: number }>(({ entry, bytes }) => {
-  if (owned.delete(entry)) ownedBytes -= bytes;
+/** Graph-owned storage by its array (weak: a dropped graph never run backward takes its storage with it). */
+const ownedBy = new WeakMap<TypedArray, OwnedStorage>();
+/** Takes a collected graph's storage off the books (the provider frees the block itself). */
+const gone = new FinalizationRegistry<number>((bytes) => {
+  ownedBytes -= bytes;
 });
 
 /** Run `fn` with the outputs of the ops it runs owned by the graph (see OwnedStorage). */
@@ -121,46 +118,44 @@ export function outputStorage(dtype: "float32" | "float64", n: number, fallback:
   return fallback(n);
 }
 
-function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
-  return a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
-}
-
 /**
  * After an outermost op's forward: the graph-owned storage its output holds — fresh storage made
- * for it, or storage of an earlier graph-owned output that this one views (one more reference) —
- * or null. A view made outside the scope marks the storage escaped.
+ * for it, or the storage of an earlier graph-owned output it shares (one more reference) — or
+ * null. Sharing it outside the scope marks it escaped.
  */
 export function claimOutput(out: TypedArray, recorded: boolean): OwnedStorage | null {
   if (opDepth > 0) return null; // an op inside another op's forward: its output is the outer op's business
   const made = fresh;
   fresh = null;
   if (made !== null && made === out && recorded) {
-    const s = { data: made, refs: 1, escaped: false } as { -readonly [K in keyof OwnedStorage]: OwnedStorage[K] };
-    s.entry = new WeakRef(s as OwnedStorage);
-    owned.add(s.entry);
+    const s: OwnedStorage = { data: made, refs: 1, escaped: false };
+    ownedBy.set(made, s);
     ownedBytes += made.byteLength;
-    gone.register(s, { entry: s.entry, bytes: made.byteLength }, s);
+    gone.register(s, made.byteLength, s);
     return s;
   }
-  // storage taken but not returned as the output (an op that misused outputStorage) is left to the GC: a view of it may be out there
-  if (owned.size === 0 || provider === null || !provider.owns(out)) return null;
-  for (const entry of owned) {
-    const s = entry.deref();
-    if (s === undefined) continue; // collected: `gone` takes it off the books
-    if (!overlaps(s.data, out)) continue;
-    if (scopeDepth > 0 && recorded) {
-      s.refs++;
-      return s;
-    }
-    s.escaped = true;
+  // storage taken but not returned as the output (an op that misused outputStorage) is left to the GC
+  const s = ownedBy.get(out);
+  if (s === undefined) return null;
+  if (scopeDepth > 0 && recorded) {
+    s.refs++;
+    return s;
   }
+  s.escaped = true;
   return null;
 }
 
-/** A node that held `s` is freed: give the storage back when no node holds it and no view escaped. */
+/** `a` reaches user code (the output of an nn.Sequential): if the graph owns it, it is never given back. */
+export function markEscaped(a: TypedArray): void {
+  const s = ownedBy.get(a);
+  if (s !== undefined) s.escaped = true;
+}
+
+/** A node that held `s` is freed: give the storage back when no node holds it and it never escaped. */
 export function releaseOwned(s: OwnedStorage): void {
   if (--s.refs > 0) return;
-  if (owned.delete(s.entry)) ownedBytes -= s.data.byteLength;
+  ownedBy.delete(s.data);
+  ownedBytes -= s.data.byteLength;
   gone.unregister(s);
   if (!s.escaped) provider?.give(s.data);
 }

@@ -4,6 +4,7 @@ import { flatten } from "../ops/view.js";
 import type { Tensor } from "../tensor.js";
 import { Module } from "./module.js";
 import { markLeafLayers, runLayer } from "./internal-outputs.js";
+import { markEscaped } from "../storage.js";
 
 /** The layer y = max(x, 0). */
 export class ReLU extends Module {
@@ -65,6 +66,7 @@ export class Sequential extends Module {
     let h = x;
     const n = this.layers.length;
     for (let i = 0; i < n; i++) h = runLayer(this.layers[i]!, h, this.layers[i + 1]) as Tensor;
+    markEscaped(h.data); // a last layer that hands its input on unchanged (Identity, eval Dropout) returns owned storage
     return h;
   }
 }

@@ -110,6 +110,13 @@ describe("storage in WebAssembly memory", () => {
     const ySnapshot = Array.from(y.data);
     for (let i = 0; i < 5; i++) fl.sum(conv.forward(fl.randn([4, 2, 16, 16], { seed: 21 + i }))).backward();
     expect(Array.from(y.data)).toEqual(ySnapshot);
+    // Identity as the last layer hands ReLU's owned output itself to the user
+    const idSeq = new fl.nn.Sequential(new fl.nn.Linear(40, 64, { generator }), new fl.nn.ReLU(), new fl.nn.Identity());
+    const z = idSeq.forward(fl.randn([32, 40], { seed: 30 }));
+    fl.sum(z).backward();
+    const zSnapshot = Array.from(z.data);
+    for (let i = 0; i < 5; i++) fl.sum(idSeq.forward(fl.randn([32, 40], { seed: 31 + i }))).backward();
+    expect(Array.from(z.data)).toEqual(zSnapshot);
   });
 
   it("under noGrad nothing is graph-owned (no graph will give it back)", () => {
