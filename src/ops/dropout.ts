@@ -7,7 +7,7 @@ import { gradBuffer, runOp } from "../autograd.js";
 import { countWork } from "../profile.js";
 import { generatorFor, type Generator } from "../random.js";
 import { Tensor } from "../tensor.js";
-import { checkTensor, empty } from "./util.js";
+import { checkTensor, empty, outputArray } from "./util.js";
 
 /** Options of `dropout`: training flag, and the seed or generator of the mask. */
 export interface DropoutOptions {
@@ -34,7 +34,7 @@ export function dropout(x: Tensor, p = 0.5, options: DropoutOptions = {}): Tenso
     const scale = empty(x.dtype, n);
     const inv = p === 1 ? 0 : 1 / keep;
     for (let i = 0; i < n; i++) scale[i] = gen.random() < keep ? inv : 0;
-    const y = empty(x.dtype, n);
+    const y = outputArray(x.dtype, n); // every element written below
     const xd = x.data;
     // y[i] = x[i] · m[i] / (1−p)
     for (let i = 0; i < n; i++) y[i] = xd[i]! * scale[i]!;

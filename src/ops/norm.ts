@@ -13,7 +13,7 @@ import { gradBuffer, runOp } from "../autograd.js";
 import { countWork } from "../profile.js";
 import { fmt, ShapeError } from "../shape.js";
 import { Tensor } from "../tensor.js";
-import { checkTensor, empty, sameDType } from "./util.js";
+import { checkTensor, empty, outputArray, sameDType } from "./util.js";
 
 /** Options of `batchNorm`: batch or running statistics, momentum of the running average, and epsilon. */
 export interface BatchNormOptions {
@@ -91,7 +91,7 @@ export function batchNorm(
       }
     }
     // y[b,c,·] = γ[c] · (x[b,c,·] − μ[c]) · invStd[c] + β[c]
-    const y = empty(x.dtype, x.size);
+    const y = outputArray(x.dtype, x.size); // every element written below
     for (let c = 0; c < C; c++) {
       const g = weight ? weight.data[c]! : 1;
       const a = g * invStd[c]!;
