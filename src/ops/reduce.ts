@@ -2,7 +2,8 @@
  * Reductions over chosen dims (all by default), with keepDims: sum, mean, max, min, logSumExp,
  * argmax, var. Each backward spreads y.grad back over the reduced positions.
  */
-import { gradBuffer, runOp } from "../autograd.js";
+import { gradBuffer, gradTarget, runOp } from "../autograd.js";
+import { kernels } from "../backend/index.js";
 import { broadcastOffsets, normDims, sizeOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { checkTensor, empty } from "./util.js";
@@ -35,19 +36,38 @@ function plan(op: string, x: Tensor, dims: Dims | undefined, keepDims: boolean):
   return { keptShape, outShape, map, outSize, count: outSize === 0 ? 0 : x.size / outSize, dims: [...ds] };
 }
 
+/**
+ * When the reduced dims are the trailing ones (the last axis, or all of them), x is rows × cols with
+ * each output one row: the shape the backend's last-axis kernels take. Null otherwise.
+ */
+function trailing(x: Tensor, r: Reduction): { rows: number; cols: number } | null {
+  if (x.size === 0 || r.dims.length === 0) return null;
+  const ds = [...r.dims].sort((p, q) => p - q);
+  if (!ds.every((d, i) => d === x.ndim - ds.length + i)) return null;
+  return { rows: r.outSize, cols: x.size / r.outSize };
+}
+
 /** y[o] = Σ_{i→o} x[i]  —  x.grad[i] += y.grad[o] */
 export function sum(x: Tensor, dims?: Dims, keepDims = false): Tensor {
   checkTensor("sum", x);
   const r = plan("sum", x, dims, keepDims);
+  const rc = trailing(x, r);
   return runOp("sum", [x], () => {
     const out = empty(x.dtype, r.outSize);
     const xd = x.data;
-    for (let i = 0; i < xd.length; i++) out[r.map[i]!] += xd[i]!;
+    // y[r] = Σ_c x[r, c] by the backend's kernel when the reduced dims are the trailing ones
+    if (rc) kernels().sumLast(xd, out, rc.rows, rc.cols);
+    else for (let i = 0; i < xd.length; i++) out[r.map[i]!] += xd[i]!;
     return {
       out: new Tensor(out, r.outShape),
       adds: x.size - r.outSize,
       attrs: { dims: r.dims, keepDims },
       backward: (y) => {
+        if (rc) {
+          // x.grad[r, c] += y.grad[r]   (written, not added, when x has no gradient yet)
+          const gx = gradTarget(x);
+          return kernels().expandLast(y.grad!.data, gx.data, rc.rows, rc.cols, gx.accumulate);
+        }
         const g = y.grad!.data;
         const gx = gradBuffer(x);
         for (let i = 0; i < gx.length; i++) gx[i] = gx[i]! + g[r.map[i]!]!;
@@ -85,17 +105,24 @@ function extreme(op: "max" | "min", x: Tensor, dims: Dims | undefined, keepDims:
   const r = plan(op, x, dims, keepDims);
   if (r.count === 0) throw new RangeError(`${op}: reducing over an empty dimension of shape [${x.shape.join(", ")}]`);
   const arg = new Int32Array(r.outSize).fill(-1);
+  const rc = trailing(x, r);
   const values = runOp(op, [x], () => {
     const out = empty(x.dtype, r.outSize);
     const xd = x.data;
-    const better = op === "max" ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
-    for (let i = 0; i < xd.length; i++) {
-      const o = r.map[i]!;
-      const v = xd[i]!;
-      if (arg[o] === -1 || better(v, out[o]!) || Number.isNaN(v)) {
-        if (arg[o] === -1 || !Number.isNaN(out[o]!)) {
-          out[o] = v;
-          arg[o] = i;
+    if (rc) {
+      // y[r] = max_c x[r, c] by the backend's kernel; arg as a flat index into x
+      kernels().extremeLast(op, xd, out, arg, rc.rows, rc.cols);
+      for (let o = 0; o < arg.length; o++) arg[o] = o * rc.cols + arg[o]!;
+    } else {
+      const better = op === "max" ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
+      for (let i = 0; i < xd.length; i++) {
+        const o = r.map[i]!;
+        const v = xd[i]!;
+        if (arg[o] === -1 || better(v, out[o]!) || Number.isNaN(v)) {
+          if (arg[o] === -1 || !Number.isNaN(out[o]!)) {
+            out[o] = v;
+            arg[o] = i;
+          }
         }
       }
     }
@@ -143,6 +170,8 @@ export function argmax(x: Tensor, dim: number, keepDims = false): Tensor {
 export function logSumExp(x: Tensor, dims?: Dims, keepDims = false): Tensor {
   checkTensor("logSumExp", x);
   const r = plan("logSumExp", x, dims, keepDims);
+  const rc = trailing(x, r);
+  if (rc) return logSumExpTrailing(x, r, rc.rows, rc.cols, keepDims);
   return runOp("logSumExp", [x], () => {
     const xd = x.data;
     const m = empty(x.dtype, r.outSize).fill(-Infinity);
@@ -167,6 +196,25 @@ export function logSumExp(x: Tensor, dims?: Dims, keepDims = false): Tensor {
           const o = r.map[i]!;
           if (yd[o] !== -Infinity) gx[i] = gx[i]! + g[o]! * Math.exp(xd[i]! - yd[o]!);
         }
+      },
+    };
+  });
+}
+
+/** logSumExp over trailing dims by the backend's last-axis kernels (same definitions as above). */
+function logSumExpTrailing(x: Tensor, r: Reduction, rows: number, cols: number, keepDims: boolean): Tensor {
+  return runOp("logSumExp", [x], () => {
+    const out = empty(x.dtype, r.outSize);
+    // y[r] = m + ln Σ_c e^{x[r, c] − m}
+    kernels().logSumExpLast(x.data, out, rows, cols);
+    return {
+      out: new Tensor(out, r.outShape),
+      adds: 2 * x.size,
+      attrs: { dims: r.dims, keepDims },
+      backward: (y) => {
+        // x.grad[r, c] += y.grad[r] · e^{x[r, c] − y[r]}   (written, not added, when x has no gradient yet)
+        const gx = gradTarget(x);
+        kernels().logSumExpLastBackward(x.data, y.data, y.grad!.data, gx.data, rows, cols, gx.accumulate);
       },
     };
   });
