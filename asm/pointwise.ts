@@ -32,7 +32,7 @@ import { expf4, logf4, sigmoidf4, tanhf4 } from "./mathf";
   if (op == 0) return f32x4.neg(g); // f' = −1
   if (op == 1) return f32x4.mul(g, y); // f' = y
   if (op == 2) return f32x4.div(g, x); // f' = 1/x
-  if (op == 3) return f32x4.div(f32x4.mul(g, splat(0.5)), y); // f' = 0.5/y
+  if (op == 3) return f32x4.mul(g, f32x4.div(splat(0.5), y)); // f' = 0.5/y
   if (op == 4) {
     const t = f32x4.mul(g, x); // f' = 2x
     return f32x4.add(t, t);

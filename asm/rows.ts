@@ -23,6 +23,16 @@ import { expf4, logf4 } from "./mathf";
   return f32x4.extract_lane(logf4(f32x4.splat(x)), 0);
 }
 
+/**
+ * g · e^d. Where e^d underflows float32 but not float64 (−745.13 < d < −103.97) and g is ±∞, the
+ * definition's double arithmetic gives ±∞, not 0·∞ = NaN: so does this.
+ */
+@inline function mulExp(g: v128, d: v128): v128 {
+  const e = expf4(d);
+  const fix = v128.and(v128.and(f32x4.eq(e, splat(0)), f32x4.gt(d, splat(-745.13))), f32x4.eq(f32x4.abs(g), splat(Infinity)));
+  return v128.bitselect(g, f32x4.mul(g, e), fix);
+}
+
 /** Σ_c x[row + c] over one row. */
 @inline function rowSum(p: usize, cols: i32): f32 {
   let acc = splat(0);
@@ -179,12 +189,12 @@ export function logSumExpLastBackward(x: usize, y: usize, gy: usize, gx: usize, 
     const g = v128.load32_splat(at(gy, r));
     let c = 0;
     for (; c + 4 <= cols; c += 4) {
-      let t = f32x4.mul(g, expf4(f32x4.sub(v128.load(at(p, c)), vy)));
+      let t = mulExp(g, f32x4.sub(v128.load(at(p, c)), vy));
       if (accumulate != 0) t = f32x4.add(v128.load(at(q, c)), t);
       v128.store(at(q, c), t);
     }
     for (; c < cols; c++) {
-      let t = f32x4.mul(g, expf4(f32x4.sub(v128.load32_splat(at(p, c)), vy)));
+      let t = mulExp(g, f32x4.sub(v128.load32_splat(at(p, c)), vy));
       if (accumulate != 0) t = f32x4.add(v128.load32_splat(at(q, c)), t);
       v128.store32_lane(at(q, c), t, 0);
     }
@@ -238,14 +248,14 @@ export function softmaxLastBackward(y: usize, gy: usize, gx: usize, rows: i32, c
     for (; c + 4 <= cols; c += 4) {
       const yv = v128.load(at(py, c));
       const gv = v128.load(at(pg, c));
-      let t = log != 0 ? f32x4.sub(gv, f32x4.mul(expf4(yv), vs)) : f32x4.mul(yv, f32x4.sub(gv, vs));
+      let t = log != 0 ? f32x4.sub(gv, mulExp(vs, yv)) : f32x4.mul(yv, f32x4.sub(gv, vs));
       if (accumulate != 0) t = f32x4.add(v128.load(at(q, c)), t);
       v128.store(at(q, c), t);
     }
     for (; c < cols; c++) {
       const yv = v128.load32_splat(at(py, c));
       const gv = v128.load32_splat(at(pg, c));
-      let t = log != 0 ? f32x4.sub(gv, f32x4.mul(expf4(yv), vs)) : f32x4.mul(yv, f32x4.sub(gv, vs));
+      let t = log != 0 ? f32x4.sub(gv, mulExp(vs, yv)) : f32x4.mul(yv, f32x4.sub(gv, vs));
       if (accumulate != 0) t = f32x4.add(v128.load32_splat(at(q, c)), t);
       v128.store32_lane(at(q, c), t, 0);
     }

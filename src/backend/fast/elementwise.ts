@@ -7,6 +7,12 @@
  * saves (thresholds measured by bench/elementwise.ts). +, −, ×, ÷, √, neg, abs and square give the
  * definitions' float32 results bit for bit; exp, ln, tanh and σ come from polynomials (asm/mathf.ts)
  * within a few units in the last place; sums are added in four lanes, so they round differently.
+ * NaN and ±∞ propagate as in the definitions, with one exception inherent to float32 arithmetic:
+ * where the definition's float64 intermediate stays finite but the float32 one overflows (a
+ * gradient over a subnormal x) or underflows, and meets an infinite value, the result may differ
+ * (e.g. −∞ + g/x with g/x past 3.4e38: the definition −∞, the kernel NaN). Underflowing e^d times an
+ * infinite gradient is handled as the definition (asm/rows.ts, mulExp); a finite gradient near the
+ * float32 limit times a subnormal e^d keeps only the bits the subnormal has.
  */
 import type { TypedArray } from "../../dtype.js";
 import type { BinaryArgs, BinaryKernelOp, Kernels, UnaryKernelOp } from "../kernels.js";
@@ -56,6 +62,9 @@ function wasmFor(arrays: readonly Operand[], n: number, transcendental: boolean)
   return arrays.every((a) => ctx.heap.owns(a)) ? ctx : null;
 }
 
+/** How many kernel calls have run in wasm (tests check that the kernel, not the fallback, ran). */
+export const wasmCalls = { count: 0 };
+
 /**
  * Run `call` with the byte offsets of `inputs` then `outputs` (each output read first when its flag
  * says so); false when the wasm memory cannot take them.
@@ -68,6 +77,7 @@ function inWasm(ctx: FastContext, inputs: readonly Float32Array[], outputs: Read
     for (const [a, readsOld] of outputs) ptrs.push(arena.output(a, readsOld));
     call(ptrs);
     arena.finish();
+    wasmCalls.count++;
     return true;
   } catch (err) {
     if (err instanceof ArenaFull) return false;
