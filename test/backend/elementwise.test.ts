@@ -115,8 +115,8 @@ describe("unary kernels", () => {
         fc.boolean(),
         fc.integer(),
         (op, m, inWasm, accumulate, seed) => {
-          // in wasm any length ≥ 64 runs the kernel; a JavaScript array needs enough work to pay for its copies
-          const n = inWasm ? 63 + m : 2047 + m;
+          // past the thresholds (src/backend/fast/elementwise.ts): in wasm from 256 elements, copied from 1024
+          const n = inWasm ? 255 + m : 1023 + m;
           const put = <T extends Float32Array>(a: T): T => (inWasm ? resident(a) : a);
           const x = put(sample(n, seed));
           const want = new Float32Array(n), got = put(new Float32Array(n));
@@ -175,7 +175,7 @@ describe("binary kernels", () => {
         fc.boolean(),
         fc.integer(),
         (op, ka, kb, rows, cols0, inWasm, seed) => {
-          const cols = cols0 + Math.ceil((inWasm ? 64 : 2048) / rows); // enough work for the kernel to run
+          const cols = cols0 + Math.ceil((inWasm ? 256 : 1024) / rows); // enough work for the kernel to run
           const put = <T extends Float32Array>(t: T): T => (inWasm ? resident(t) : t);
           const args: BinaryArgs = { rows, cols, a: layoutOf(ka, cols), b: layoutOf(kb, cols) };
           const a = put(sample(lengthOf(ka, rows, cols), seed));
@@ -213,9 +213,11 @@ describe("last-axis kernels", () => {
 
   it("sum, max/min with argmax, logSumExp, softmax and logSoftmax, forward and backward, match the definitions", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 70 }), fc.boolean(), fc.boolean(), fc.integer(), (rows, cols0, inWasm, accumulate, seed) => {
-        const cols = inWasm ? cols0 : cols0 + Math.ceil(2048 / rows);
+      fc.property(fc.integer({ min: 1, max: 9 }), fc.integer({ min: 1, max: 70 }), fc.boolean(), fc.boolean(), fc.integer(), (rows0, cols, inWasm, accumulate, seed) => {
+        // enough rows for the kernels to run (from 256 elements in wasm, 1024 copied), any row length
+        const rows = Math.max(rows0, Math.ceil((inWasm ? 256 : 1024) / cols));
         const n = rows * cols;
+        const before = wasmCalls.count;
         const put = <T extends Float32Array | Int32Array>(t: T): T => (inWasm ? resident(t) : t);
         const x = put(rowsSample(rows, cols, seed));
         const absRow = (src: ArrayLike<number>, f: (v: number) => number = Math.abs) =>
@@ -268,11 +270,12 @@ describe("last-axis kernels", () => {
           const gyAbs = Array.from({ length: rows }, (_, r) => Array.from({ length: cols }, (_, c) => Math.abs(gy[r * cols + c]! * yw[r * cols + c]!)).reduce((p, q) => p + q, 0));
           const bScale = Array.from(yw, (v, i) => {
             const r = Math.floor(i / cols);
-            const base = (accumulate ? Math.abs(old[i]!) : 0) + Math.abs(gy[i]!);
-            return log ? base + Math.exp(v) * gAbs[r]! * (1 + Math.abs(v)) : base * Math.abs(v) + Math.abs(v) * gyAbs[r]!;
+            const kept = accumulate ? Math.abs(old[i]!) : 0;
+            return log ? kept + Math.abs(gy[i]!) + Math.exp(v) * gAbs[r]! * (1 + Math.abs(v)) : kept + Math.abs(v) * (Math.abs(gy[i]!) + gyAbs[r]!);
           });
           expectWithin(bg, bw, bScale, cols * 2 ** -22 + 2 ** -20, log ? "logSoftmax backward" : "softmax backward");
         }
+        expect(wasmCalls.count - before).toBe(10); // every kernel ran in wasm, none fell back
       }),
       { numRuns: 80 },
     );

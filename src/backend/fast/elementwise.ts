@@ -39,13 +39,14 @@ const BINARY_CODE: Record<BinaryKernelOp, number> = { add: 0, sub: 1, mul: 2, di
 const TRANSCENDENTAL = new Set<UnaryKernelOp>(["exp", "log", "tanh", "sigmoid"]);
 
 /**
- * The fewest elements for which the kernel, copies included, beats the JavaScript loop when some
- * operand must be copied: cheap arithmetic (+, ×, neg, sums), and exp-like work.
+ * When a call runs in wasm, by elements of work: with some operand to copy in or out, from
+ * `copiedCheap` for cheap arithmetic (+, ×, neg, sums, f' from y) and `copiedTranscendental` for
+ * exp-like work; with every operand already in wasm memory, from `inPlaceCheap` and
+ * `inPlaceTranscendental`. Measured crossovers (scripts/bench-elementwise.mjs --force, one thread,
+ * load ~5): copying, + and e^x's backward pay from ~1,000 elements and exp, tanh, σ, ln from ~200;
+ * in place, + pays from ~200 and tanh, σ from 64 or fewer.
  */
-const MIN_COPIED_CHEAP = 2048;
-const MIN_COPIED_TRANSCENDENTAL = 64;
-/** The fewest elements for which a wasm call pays when every operand already lives in wasm memory. */
-const MIN_IN_PLACE = 64;
+export const elementwiseThresholds = { copiedCheap: 1024, copiedTranscendental: 256, inPlaceCheap: 256, inPlaceTranscendental: 64 };
 
 type Operand = TypedArray | Int32Array;
 
@@ -55,10 +56,11 @@ function allF32(arrays: readonly Operand[]): arrays is Float32Array[] {
 
 /** The context when the kernel should run in wasm for `n` elements of work on these arrays, else null. */
 function wasmFor(arrays: readonly Operand[], n: number, transcendental: boolean): FastContext | null {
-  if (n < MIN_IN_PLACE) return null;
+  const t = elementwiseThresholds;
+  if (n < (transcendental ? t.inPlaceTranscendental : t.inPlaceCheap)) return null;
   const ctx = fastContext();
   if (!ctx) return null;
-  if (n >= (transcendental ? MIN_COPIED_TRANSCENDENTAL : MIN_COPIED_CHEAP)) return ctx;
+  if (n >= (transcendental ? t.copiedTranscendental : t.copiedCheap)) return ctx;
   return arrays.every((a) => ctx.heap.owns(a)) ? ctx : null;
 }
 
