@@ -151,3 +151,77 @@ export function binaryForward(op: i32, a: usize, aRow: i32, aCol: i32, b: usize,
     default: binaryLoop(3, a, aRow, aCol, b, bRow, bCol, y, rows, cols);
   }
 }
+
+/** The contribution of y.grad to one operand's gradient before any broadcast sum: side 0 is a, side 1 is b. */
+@inline function binaryGrad(op: i32, side: i32, g: v128, a: v128, b: v128, y: v128): v128 {
+  if (op == 0) return g; // add: a.grad += g, b.grad += g
+  if (op == 1) return side == 0 ? g : f32x4.neg(g); // sub: a.grad += g, b.grad −= g
+  if (op == 2) return f32x4.mul(g, side == 0 ? b : a); // mul: a.grad += g·b, b.grad += g·a
+  return side == 0 ? f32x4.div(g, b) : f32x4.neg(f32x4.div(f32x4.mul(g, y), b)); // div: a.grad += g/b, b.grad −= g·y/b
+}
+
+@inline function binaryGradLoop(op: i32, side: i32, g: usize, a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, y: usize, t: usize, tRow: i32, tCol: i32, red: usize, rows: i32, cols: i32, accumulate: bool): void {
+  const full = tCol != 0 && tRow != 0;
+  const rowSum = tCol != 0 && tRow == 0;
+  for (let r = 0; r < rows; r++) {
+    // v = contribution(g[r, c], a[r·aRow + c·aCol], b[r·bRow + c·bCol], y[r, c]), then
+    // full: t[r, c] (+)= v;  row: red[c] += v;  column: red[r] = Σ_c v;  scalar: red[0] += Σ_c v
+    const pg = at(g, r * cols);
+    const py = at(y, r * cols);
+    const pa = at(a, r * aRow);
+    const pb = at(b, r * bRow);
+    const pt = at(t, r * cols);
+    const sa = v128.load32_splat(pa);
+    const sb = v128.load32_splat(pb);
+    let acc = f32x4.splat(0);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const v = binaryGrad(op, side, v128.load(at(pg, c)), aCol != 0 ? v128.load(at(pa, c)) : sa, bCol != 0 ? v128.load(at(pb, c)) : sb, v128.load(at(py, c)));
+      if (full) v128.store(at(pt, c), accumulate ? f32x4.add(v128.load(at(pt, c)), v) : v);
+      else if (rowSum) v128.store(at(red, c), r == 0 ? v : f32x4.add(v128.load(at(red, c)), v));
+      else acc = f32x4.add(acc, v);
+    }
+    let s = (f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + (f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+    for (; c < cols; c++) {
+      const v = binaryGrad(op, side, v128.load32_splat(at(pg, c)), aCol != 0 ? v128.load32_splat(at(pa, c)) : sa, bCol != 0 ? v128.load32_splat(at(pb, c)) : sb, v128.load32_splat(at(py, c)));
+      if (full) v128.store32_lane(at(pt, c), accumulate ? f32x4.add(v128.load32_splat(at(pt, c)), v) : v, 0);
+      else if (rowSum) store<f32>(at(red, c), r == 0 ? f32x4.extract_lane(v, 0) : load<f32>(at(red, c)) + f32x4.extract_lane(v, 0));
+      else s += f32x4.extract_lane(v, 0);
+    }
+    if (!full && !rowSum) {
+      if (tRow != 0) store<f32>(at(red, r), s); // column
+      else store<f32>(red, r == 0 ? s : load<f32>(red) + s); // scalar
+    }
+  }
+  if (full) return;
+  // t (+)= the gathered sums
+  const n = tRow != 0 ? rows : tCol != 0 ? cols : 1;
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(at(t, i), accumulate ? f32x4.add(v128.load(at(t, i)), v128.load(at(red, i))) : v128.load(at(red, i)));
+  for (; i < n; i++) store<f32>(at(t, i), accumulate ? load<f32>(at(t, i)) + load<f32>(at(red, i)) : load<f32>(at(red, i)));
+}
+
+@inline function binaryGradAcc(op: i32, side: i32, g: usize, a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, y: usize, t: usize, tRow: i32, tCol: i32, red: usize, rows: i32, cols: i32, accumulate: i32): void {
+  if (accumulate != 0) binaryGradLoop(op, side, g, a, aRow, aCol, b, bRow, bCol, y, t, tRow, tCol, red, rows, cols, true);
+  else binaryGradLoop(op, side, g, a, aRow, aCol, b, bRow, bCol, y, t, tRow, tCol, red, rows, cols, false);
+}
+
+/**
+ * One operand's gradient of a broadcasting binary op (side 0: a, side 1: b; layouts as in
+ * binaryForward, y the forward's result, g = y.grad): each element's contribution (add: g; sub: ±g;
+ * mul: g·b or g·a; div: g/b or −g·y/b) summed over the dims along which the operand was repeated,
+ * then t (+)= that. (tRow, tCol) is the operand's own layout; a repeated operand's sums are gathered
+ * in `red` (scratch of max(rows, cols) floats) first. accumulate = 0 overwrites t.
+ */
+export function binaryBackward(op: i32, side: i32, g: usize, a: usize, aRow: i32, aCol: i32, b: usize, bRow: i32, bCol: i32, y: usize, t: usize, tRow: i32, tCol: i32, rows: i32, cols: i32, accumulate: i32, red: usize): void {
+  switch (op * 2 + side) {
+    case 0: binaryGradAcc(0, 0, g, a, aRow, aCol, b, bRow, bCol, y, t, tRow, tCol, red, rows, cols, accumulate); break;
+    case 1: binaryGradAcc(0, 1, g, a, aRow, aCol, b, bRow, bCol, y, t, tRow, tCol, red, rows, cols, accumulate); break;
+    case 2: binaryGradAcc(1, 0, g, a, aRow, aCol, b, bRow, bCol, y, t, tRow, tCol, red, rows, cols, accumulate); break;
+    case 3: binaryGradAcc(1, 1, g, a, aRow, aCol, b, bRow, bCol, y, t, tRow, tCol, red, rows, cols, accumulate); break;
+    case 4: binaryGradAcc(2, 0, g, a, aRow, aCol, b, bRow, bCol, y, t, tRow, tCol, red, rows, cols, accumulate); break;
+    case 5: binaryGradAcc(2, 1, g, a, aRow, aCol, b, bRow, bCol, y, t, tRow, tCol, red, rows, cols, accumulate); break;
+    case 6: binaryGradAcc(3, 0, g, a, aRow, aCol, b, bRow, bCol, y, t, tRow, tCol, red, rows, cols, accumulate); break;
+    default: binaryGradAcc(3, 1, g, a, aRow, aCol, b, bRow, bCol, y, t, tRow, tCol, red, rows, cols, accumulate);
+  }
+}

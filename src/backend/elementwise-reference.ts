@@ -4,7 +4,7 @@
  * closure. The fast backend (src/backend/fast/elementwise.ts) is tested against these.
  */
 import type { TypedArray } from "../dtype.js";
-import type { BinaryArgs, BinaryKernelOp, Kernels, UnaryKernelOp } from "./kernels.js";
+import type { BinaryArgs, BinaryKernelOp, Kernels, OperandLayout, UnaryKernelOp } from "./kernels.js";
 
 /** A unary op's definition: y = f(x) and dy/dx = df(x, y). */
 export interface UnaryDefinition {
@@ -53,6 +53,38 @@ export function binaryForwardReference(op: BinaryKernelOp, a: TypedArray, b: Typ
       // out[r, c] = a[r·aRow + c·aCol] ⊙ b[r·bRow + c·bCol]
       out[r * p.cols + c] = f(a[r * p.a.rowStride + c * p.a.colStep]!, b[r * p.b.rowStride + c * p.b.colStep]!);
     }
+}
+
+/** How many elements an operand with this layout has in a rows × cols result. */
+export function layoutLength(l: OperandLayout, rows: number, cols: number): number {
+  return l.colStep === 0 ? (l.rowStride === 0 ? 1 : rows) : l.rowStride === 0 ? cols : rows * cols;
+}
+
+export function binaryBackwardReference(op: BinaryKernelOp, side: 0 | 1, g: TypedArray, a: TypedArray, b: TypedArray, out: TypedArray, gx: TypedArray, p: BinaryArgs, accumulate = true): void {
+  const { rows, cols } = p;
+  const at = (l: OperandLayout, r: number, c: number) => r * l.rowStride + c * l.colStep;
+  // the contribution of each element, rounded to g's precision as the ops that computed it did:
+  // add: g; sub: g and −g; mul: g·b and g·a; div: g/b and −(g·out)/b
+  const t = g.constructor === Float64Array ? new Float64Array(rows * cols) : new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < cols; c++) {
+      const i = r * cols + c;
+      const gv = g[i]!;
+      if (op === "add") t[i] = gv;
+      else if (op === "sub") t[i] = side === 0 ? gv : -gv;
+      else if (op === "mul") t[i] = gv * (side === 0 ? b[at(p.b, r, c)]! : a[at(p.a, r, c)]!);
+      else if (side === 0) t[i] = gv / b[at(p.b, r, c)]!;
+      else {
+        t[i] = gv * out[i]!;
+        t[i] = -(t[i]! / b[at(p.b, r, c)]!);
+      }
+    }
+  // summed over the positions that read the same element of the operand (as sumToShape does), then added
+  const l = side === 0 ? p.a : p.b;
+  const red = t.constructor === Float64Array ? new Float64Array(layoutLength(l, rows, cols)) : new Float32Array(layoutLength(l, rows, cols));
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) red[at(l, r, c)] += t[r * cols + c]!;
+  if (!accumulate) gx.fill(0, 0, red.length);
+  for (let i = 0; i < red.length; i++) gx[i] = gx[i]! + red[i]!;
 }
 
 export function sumLastReference(x: TypedArray, y: TypedArray, rows: number, cols: number): void {
@@ -142,10 +174,11 @@ export function softmaxLastBackwardReference(y: TypedArray, gy: TypedArray, gx: 
 }
 
 /** The definitions as kernel overrides (merged into the reference backend). */
-export const elementwiseReferenceKernels: Required<Pick<Kernels, "unaryForward" | "unaryBackward" | "binaryForward" | "sumLast" | "expandLast" | "extremeLast" | "logSumExpLast" | "logSumExpLastBackward" | "softmaxLast" | "softmaxLastBackward">> = {
+export const elementwiseReferenceKernels: Required<Pick<Kernels, "unaryForward" | "unaryBackward" | "binaryForward" | "binaryBackward" | "sumLast" | "expandLast" | "extremeLast" | "logSumExpLast" | "logSumExpLastBackward" | "softmaxLast" | "softmaxLastBackward">> = {
   unaryForward: unaryForwardReference,
   unaryBackward: unaryBackwardReference,
   binaryForward: binaryForwardReference,
+  binaryBackward: binaryBackwardReference,
   sumLast: sumLastReference,
   expandLast: expandLastReference,
   extremeLast: extremeLastReference,

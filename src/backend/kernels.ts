@@ -189,6 +189,13 @@ export interface Kernels {
   unaryBackward?(op: UnaryKernelOp, x: TypedArray, y: TypedArray, gy: TypedArray, gx: TypedArray, accumulate?: boolean): void;
   /** out[r, c] = a[r·a.rowStride + c·a.colStep] ⊙ b[r·b.rowStride + c·b.colStep] for the binary op `op`. */
   binaryForward?(op: BinaryKernelOp, a: TypedArray, b: TypedArray, out: TypedArray, args: BinaryArgs): void;
+  /**
+   * One operand's gradient (side 0: a, side 1: b) of out = a ⊙ b, with g = out.grad: each element's
+   * contribution (add: g; sub: ±g; mul: g·b or g·a; div: g/b or −g·out/b), summed over the positions
+   * that read the same element of that operand (its layout in args), added into gx (with accumulate
+   * false, gx's old contents are ignored).
+   */
+  binaryBackward?(op: BinaryKernelOp, side: 0 | 1, g: TypedArray, a: TypedArray, b: TypedArray, out: TypedArray, gx: TypedArray, args: BinaryArgs, accumulate?: boolean): void;
   /** y[r] = Σ_c x[r, c] over the last axis of a rows × cols array. */
   sumLast?(x: TypedArray, y: TypedArray, rows: number, cols: number): void;
   /** x.grad[r, c] (+)= y.grad[r]  (sum's backward; with accumulate false, gx's old contents are ignored). */

@@ -72,18 +72,9 @@ export function binaryLayout(aShape: Shape, bShape: Shape, shape: Shape): Binary
   return { rows: n / cols, cols, a: layout(ka.kind), b: layout(kb.kind) };
 }
 
-/** out = a ⊙ b over the broadcast shape: the backend's kernel where the layout allows, else the closure loop. */
-function binaryMap(op: BinaryKernelOp, a: Tensor, b: Tensor, shape: Shape): TypedArray {
-  const args = binaryLayout(a.shape, b.shape, shape);
-  if (args === null) return broadcastMap(a, b, shape, BINARY_DEFINITIONS[op]);
-  const out = uninitialized(a.dtype, args.rows * args.cols); // the kernel writes every element
-  kernels().binaryForward(op, a.data, b.data, out, args);
-  return out;
-}
-
 interface BinarySpec {
   f: (x: number, y: number) => number;
-  /** The backend kernel that computes f (then f is its definition). */
+  /** The backend kernel that computes f and both gradients (then f, da and db are its definitions). */
   kernel?: BinaryKernelOp;
   /** Contributions to a.grad and b.grad given the output gradient (computed with other ops, under noGrad). */
   da: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => Tensor;
@@ -95,8 +86,11 @@ interface BinarySpec {
 function binary(name: string, spec: BinarySpec, x: TensorLike, y: TensorLike): Tensor {
   const [a, b] = operands(name, x, y);
   const shape = broadcastShapes(name, a.shape, b.shape);
+  // the backend's kernels where the broadcast is one they take (full, row, column or scalar operands)
+  const args = spec.kernel ? binaryLayout(a.shape, b.shape, shape) : null;
+  if (spec.kernel && args) return binaryKernel(name, spec, spec.kernel, args, a, b, shape);
   return runOp(name, [a, b], () => {
-    const out = new Tensor(spec.kernel ? binaryMap(spec.kernel, a, b, shape) : broadcastMap(a, b, shape, spec.f), shape);
+    const out = new Tensor(broadcastMap(a, b, shape, spec.f), shape);
     return {
       out,
       multiplies: spec.multiplies * out.size,
@@ -105,6 +99,29 @@ function binary(name: string, spec: BinarySpec, x: TensorLike, y: TensorLike): T
         const g = o.grad!;
         if (a.requiresGrad) addGrad(a, spec.da(g, a, b, o));
         if (b.requiresGrad) addGrad(b, spec.db(g, a, b, o));
+      },
+    };
+  });
+}
+
+/** A binary op through the backend's kernels: out[r, c] = a[..] ⊙ b[..], each gradient summed over its operand's broadcast. */
+function binaryKernel(name: string, spec: BinarySpec, op: BinaryKernelOp, args: BinaryArgs, a: Tensor, b: Tensor, shape: Shape): Tensor {
+  return runOp(name, [a, b], () => {
+    const data = uninitialized(a.dtype, args.rows * args.cols); // the kernel writes every element
+    kernels().binaryForward(op, a.data, b.data, data, args);
+    const out = new Tensor(data, shape);
+    return {
+      out,
+      multiplies: spec.multiplies * out.size,
+      adds: spec.adds * out.size,
+      backward: (o) => {
+        // a.grad (+)= Σ da, b.grad (+)= Σ db over the positions that read each of their elements
+        const sides: Array<[Tensor, 0 | 1]> = [[a, 0], [b, 1]];
+        for (const [t, side] of sides) {
+          if (!t.requiresGrad) continue;
+          const gt = gradTarget(t);
+          kernels().binaryBackward(op, side, o.grad!.data, a.data, b.data, o.data, gt.data, args, gt.accumulate);
+        }
       },
     };
   });

@@ -164,7 +164,7 @@ function lengthOf(kind: Kind, rows: number, cols: number): number {
 }
 
 describe("binary kernels", () => {
-  it("add, sub, mul, div match the definitions bit for bit for every broadcast layout", () => {
+  it("add, sub, mul, div match the definitions bit for bit for every broadcast layout, and their gradients to rounding", () => {
     fc.assert(
       fc.property(
         fc.constantFrom<BinaryKernelOp>("add", "sub", "mul", "div"),
@@ -173,8 +173,9 @@ describe("binary kernels", () => {
         fc.integer({ min: 1, max: 13 }),
         fc.integer({ min: 1, max: 37 }),
         fc.boolean(),
+        fc.boolean(),
         fc.integer(),
-        (op, ka, kb, rows, cols0, inWasm, seed) => {
+        (op, ka, kb, rows, cols0, inWasm, accumulate, seed) => {
           const cols = cols0 + Math.ceil((inWasm ? 256 : 1024) / rows); // enough work for the kernel to run
           const put = <T extends Float32Array>(t: T): T => (inWasm ? resident(t) : t);
           const args: BinaryArgs = { rows, cols, a: layoutOf(ka, cols), b: layoutOf(kb, cols) };
@@ -187,6 +188,26 @@ describe("binary kernels", () => {
           expect(wasmCalls.count).toBe(before + 1);
           expectUlps(got, want, 0, `${op} ${ka}⊙${kb}`);
           for (let i = 0; i < want.length; i++) if (want[i] === 0) expect(Object.is(got[i], want[i])).toBe(true);
+          // backward, both sides: contributions summed over each operand's broadcast (sums in another order)
+          const g = put(sample(rows * cols, seed + 2, 0.02, GRAD_SPECIAL));
+          for (const side of [0, 1] as const) {
+            const kind = side === 0 ? ka : kb;
+            const len = lengthOf(kind, rows, cols);
+            const old = sample(len, seed + 3, 0);
+            const gw = new Float32Array(old), gg = put(accumulate ? new Float32Array(old) : new Float32Array(len).fill(NaN));
+            ref.binaryBackwardReference(op, side, g, a, b, want, gw, args, accumulate);
+            fast.binaryBackward!(op, side, g, a, b, put(new Float32Array(want)), gg, args, accumulate);
+            // scale: Σ |contribution| into each element (from the definition with |g|), plus the old value
+            const absG = new Float32Array(g.length).map((_, i) => Math.abs(g[i]!));
+            const absA = new Float32Array(a.length).map((_, i) => Math.abs(a[i]!));
+            const absB = new Float32Array(b.length).map((_, i) => Math.abs(b[i]!));
+            const absY = new Float32Array(want.length).map((_, i) => Math.abs(want[i]!));
+            const scale = new Float32Array(len);
+            ref.binaryBackwardReference(op === "sub" ? "add" : op, side, absG, absA, absB, absY, scale, args, false);
+            const rel = (1 + (kind === "full" ? 0 : kind === "row" ? rows : kind === "column" ? cols : rows * cols)) * 2 ** -22;
+            expectWithin(gg, gw, Array.from(scale, (v, i) => Math.abs(v) + (accumulate ? Math.abs(old[i]!) : 0)), rel, `${op} ${ka}⊙${kb} backward side ${side}`);
+          }
+          expect(wasmCalls.count).toBe(before + 3);
         },
       ),
       { numRuns: 150 },

@@ -17,7 +17,9 @@
 import type { TypedArray } from "../../dtype.js";
 import type { BinaryArgs, BinaryKernelOp, Kernels, UnaryKernelOp } from "../kernels.js";
 import {
+  binaryBackwardReference,
   binaryForwardReference,
+  layoutLength,
   expandLastReference,
   extremeLastReference,
   logSumExpLastBackwardReference,
@@ -118,6 +120,29 @@ export function fastBinaryForward(op: BinaryKernelOp, a: TypedArray, b: TypedArr
   binaryForwardReference(op, a, b, out, p);
 }
 
+export function fastBinaryBackward(op: BinaryKernelOp, side: 0 | 1, g: TypedArray, a: TypedArray, b: TypedArray, out: TypedArray, gx: TypedArray, p: BinaryArgs, accumulate = true): void {
+  const n = p.rows * p.cols;
+  const l = side === 0 ? p.a : p.b;
+  const ctx = allF32([g, a, b, out, gx]) ? wasmFor([g, a, b, out, gx], n, op === "div") : null;
+  if (ctx) {
+    const { arena } = ctx;
+    try {
+      // x.grad (+)= Σ over the positions that read each element of x of its contribution
+      arena.reset();
+      const [pg, pa, pb, py] = [g, a, b, out].map((v) => arena.input(v as Float32Array));
+      const pt = arena.output(gx.subarray(0, layoutLength(l, p.rows, p.cols)) as Float32Array, accumulate);
+      const red = arena.alloc(Math.max(p.rows, p.cols) * 4);
+      ctx.rt.exports.binaryBackward(BINARY_CODE[op], side, pg!, pa!, p.a.rowStride, p.a.colStep, pb!, p.b.rowStride, p.b.colStep, py!, pt, l.rowStride, l.colStep, p.rows, p.cols, accumulate ? 1 : 0, red);
+      arena.finish();
+      wasmCalls.count++;
+      return;
+    } catch (err) {
+      if (!(err instanceof ArenaFull)) throw err;
+    }
+  }
+  binaryBackwardReference(op, side, g, a, b, out, gx, p, accumulate);
+}
+
 export function fastSumLast(x: TypedArray, y: TypedArray, rows: number, cols: number): void {
   const ctx = allF32([x, y]) ? wasmFor([x, y], rows * cols, false) : null;
   // y[r] = Σ_c x[r, c]
@@ -193,6 +218,7 @@ export const fastElementwiseKernels: Partial<Kernels> = {
   unaryForward: fastUnaryForward,
   unaryBackward: fastUnaryBackward,
   binaryForward: fastBinaryForward,
+  binaryBackward: fastBinaryBackward,
   sumLast: fastSumLast,
   expandLast: fastExpandLast,
   extremeLast: fastExtremeLast,

@@ -111,6 +111,7 @@ export interface KernelExports {
   unaryForward(op: number, x: number, y: number, n: number): void;
   unaryBackward(op: number, x: number, y: number, gy: number, gx: number, n: number, accumulate: number): void;
   binaryForward(op: number, a: number, aRow: number, aCol: number, b: number, bRow: number, bCol: number, y: number, rows: number, cols: number): void;
+  binaryBackward(op: number, side: number, g: number, a: number, aRow: number, aCol: number, b: number, bRow: number, bCol: number, y: number, t: number, tRow: number, tCol: number, rows: number, cols: number, accumulate: number, red: number): void;
   sumLast(x: number, y: number, rows: number, cols: number): void;
   expandLast(gy: number, gx: number, rows: number, cols: number, accumulate: number): void;
   extremeLast(x: number, y: number, arg: number, rows: number, cols: number, isMin: number): void;
