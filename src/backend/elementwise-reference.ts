@@ -33,12 +33,14 @@ export const BINARY_DEFINITIONS: Readonly<Record<BinaryKernelOp, (x: number, y: 
   div: (x, y) => x / y,
 };
 
+/** y[i] = f(x[i]) (definition of `unaryForward`). */
 export function unaryForwardReference(op: UnaryKernelOp, x: TypedArray, y: TypedArray): void {
   const f = UNARY_DEFINITIONS[op].f;
   // y[i] = f(x[i])
   for (let i = 0; i < x.length; i++) y[i] = f(x[i]!);
 }
 
+/** x.grad[i] (+)= y.grad[i] · f'(x[i]) (definition of `unaryBackward`). */
 export function unaryBackwardReference(op: UnaryKernelOp, x: TypedArray, y: TypedArray, gy: TypedArray, gx: TypedArray, accumulate = true): void {
   const df = UNARY_DEFINITIONS[op].df;
   if (!accumulate) gx.fill(0, 0, x.length);
@@ -46,6 +48,7 @@ export function unaryBackwardReference(op: UnaryKernelOp, x: TypedArray, y: Type
   for (let i = 0; i < x.length; i++) gx[i] = gx[i]! + gy[i]! * df(x[i]!, y[i]!);
 }
 
+/** out[r, c] = a[..] ⊙ b[..] (definition of `binaryForward`). */
 export function binaryForwardReference(op: BinaryKernelOp, a: TypedArray, b: TypedArray, out: TypedArray, p: BinaryArgs): void {
   const f = BINARY_DEFINITIONS[op];
   for (let r = 0; r < p.rows; r++)
@@ -60,6 +63,7 @@ export function layoutLength(l: OperandLayout, rows: number, cols: number): numb
   return l.colStep === 0 ? (l.rowStride === 0 ? 1 : rows) : l.rowStride === 0 ? cols : rows * cols;
 }
 
+/** One operand's gradient of a ⊙ b, summed over its broadcast (definition of `binaryBackward`). */
 export function binaryBackwardReference(op: BinaryKernelOp, side: 0 | 1, g: TypedArray, a: TypedArray, b: TypedArray, out: TypedArray, gx: TypedArray, p: BinaryArgs, accumulate = true): void {
   const { rows, cols } = p;
   const at = (l: OperandLayout, r: number, c: number) => r * l.rowStride + c * l.colStep;
@@ -87,6 +91,7 @@ export function binaryBackwardReference(op: BinaryKernelOp, side: 0 | 1, g: Type
   for (let i = 0; i < red.length; i++) gx[i] = gx[i]! + red[i]!;
 }
 
+/** y[r] = Σ_c x[r, c] (definition of `sumLast`). */
 export function sumLastReference(x: TypedArray, y: TypedArray, rows: number, cols: number): void {
   for (let r = 0; r < rows; r++) {
     // y[r] = Σ_c x[r, c]   (added up in y's precision, as the sum op does)
@@ -95,12 +100,14 @@ export function sumLastReference(x: TypedArray, y: TypedArray, rows: number, col
   }
 }
 
+/** x.grad[r, c] (+)= y.grad[r] (definition of `expandLast`). */
 export function expandLastReference(gy: TypedArray, gx: TypedArray, rows: number, cols: number, accumulate = true): void {
   if (!accumulate) gx.fill(0, 0, rows * cols);
   // x.grad[r, c] += y.grad[r]
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) gx[r * cols + c] = gx[r * cols + c]! + gy[r]!;
 }
 
+/** The max or min of each row and its first index (definition of `extremeLast`). */
 export function extremeLastReference(which: "max" | "min", x: TypedArray, y: TypedArray, arg: Int32Array, rows: number, cols: number): void {
   const better = which === "max" ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
   for (let r = 0; r < rows; r++) {
@@ -119,6 +126,7 @@ export function extremeLastReference(which: "max" | "min", x: TypedArray, y: Typ
   }
 }
 
+/** y[r] = ln Σ_c e^{x[r, c]}, shifted by the max (definition of `logSumExpLast`). */
 export function logSumExpLastReference(x: TypedArray, y: TypedArray, rows: number, cols: number): void {
   for (let r = 0; r < rows; r++) {
     let m = -Infinity;
@@ -133,6 +141,7 @@ export function logSumExpLastReference(x: TypedArray, y: TypedArray, rows: numbe
   }
 }
 
+/** x.grad[r, c] (+)= y.grad[r] · e^{x[r, c] − y[r]} (definition of `logSumExpLastBackward`). */
 export function logSumExpLastBackwardReference(x: TypedArray, y: TypedArray, gy: TypedArray, gx: TypedArray, rows: number, cols: number, accumulate = true): void {
   if (!accumulate) gx.fill(0, 0, rows * cols);
   for (let r = 0; r < rows; r++) {
@@ -142,6 +151,7 @@ export function logSumExpLastBackwardReference(x: TypedArray, y: TypedArray, gy:
   }
 }
 
+/** softmax or logSoftmax of each row (definition of `softmaxLast`). */
 export function softmaxLastReference(x: TypedArray, y: TypedArray, rows: number, cols: number, log: boolean): void {
   for (let r = 0; r < rows; r++) {
     const base = r * cols;
@@ -158,6 +168,7 @@ export function softmaxLastReference(x: TypedArray, y: TypedArray, rows: number,
   }
 }
 
+/** softmax's or logSoftmax's backward over each row (definition of `softmaxLastBackward`). */
 export function softmaxLastBackwardReference(y: TypedArray, gy: TypedArray, gx: TypedArray, rows: number, cols: number, log: boolean, accumulate = true): void {
   if (!accumulate) gx.fill(0, 0, rows * cols);
   for (let r = 0; r < rows; r++) {

@@ -81,10 +81,13 @@ export function mean(x: Tensor, dims?: Dims, keepDims = false): Tensor {
   checkTensor("mean", x);
   const r = plan("mean", x, dims, keepDims);
   if (r.count === 0) throw new RangeError(`mean: reducing over an empty dimension of shape [${x.shape.join(", ")}]`);
+  const rc = trailing(x, r);
   return runOp("mean", [x], () => {
     const out = empty(x.dtype, r.outSize);
     const xd = x.data;
-    for (let i = 0; i < xd.length; i++) out[r.map[i]!] += xd[i]!;
+    // Σ by the backend's kernel when the reduced dims are the trailing ones
+    if (rc) kernels().sumLast(xd, out, rc.rows, rc.cols);
+    else for (let i = 0; i < xd.length; i++) out[r.map[i]!] += xd[i]!;
     for (let o = 0; o < out.length; o++) out[o] = out[o]! / r.count;
     return {
       out: new Tensor(out, r.outShape),
@@ -92,6 +95,14 @@ export function mean(x: Tensor, dims?: Dims, keepDims = false): Tensor {
       multiplies: r.outSize,
       attrs: { dims: r.dims, keepDims },
       backward: (y) => {
+        if (rc) {
+          // x.grad[r, c] += y.grad[r] / n   (written, not added, when x has no gradient yet)
+          const g = y.grad!.data;
+          const scaled = empty(x.dtype, g.length);
+          for (let o = 0; o < g.length; o++) scaled[o] = g[o]! / r.count;
+          const gx = gradTarget(x);
+          return kernels().expandLast(scaled, gx.data, rc.rows, rc.cols, gx.accumulate);
+        }
         const g = y.grad!.data;
         const gx = gradBuffer(x);
         for (let i = 0; i < gx.length; i++) gx[i] = gx[i]! + g[r.map[i]!]! / r.count;

@@ -88,14 +88,14 @@ describe("ops on the fast kernels agree with the reference backend", () => {
     );
   });
 
-  it("sum over the last axis and over all, max/min, logSumExp, softmax, logSoftmax with gradients", () => {
+  it("sum over the last axis and over all, mean, max/min, logSumExp, softmax, logSoftmax with gradients", () => {
     fc.assert(
-      fc.property(shapeArb, fc.constantFrom("sum", "sumAll", "max", "min", "logSumExp", "softmax", "logSoftmax"), fc.integer(), ({ lead, n }, op, seed) => {
+      fc.property(shapeArb, fc.constantFrom("sum", "sumAll", "mean", "max", "min", "logSumExp", "softmax", "logSoftmax"), fc.integer(), ({ lead, n }, op, seed) => {
         const run = () => {
           const x = fl.randn([...lead, n], { seed }).requiresGrad_();
           const h = fl.mul(x, 3);
           const y =
-            op === "sum" ? fl.sum(h, -1) : op === "sumAll" ? fl.sum(h) : op === "max" ? fl.max(h, -1, true) : op === "min" ? fl.min(h, -1) : op === "logSumExp" ? fl.logSumExp(h, -1) : fl[op](h, -1);
+            op === "sum" ? fl.sum(h, -1) : op === "mean" ? fl.mean(h, -1) : op === "sumAll" ? fl.sum(h) : op === "max" ? fl.max(h, -1, true) : op === "min" ? fl.min(h, -1) : op === "logSumExp" ? fl.logSumExp(h, -1) : fl[op](h, -1);
           fl.sum(fl.mul(y, fl.randn(y.shape, { seed: seed + 2 }))).backward();
           return [Float32Array.from(y.data), Float32Array.from(x.grad!.data)];
         };
@@ -139,6 +139,7 @@ describe("float64 gradient checks through the kernel paths", () => {
     for (const f of [
       (t: fl.Tensor) => fl.sum(t, -1),
       (t: fl.Tensor) => fl.sum(t),
+      (t: fl.Tensor) => fl.mean(t, -1),
       (t: fl.Tensor) => fl.max(t, -1),
       (t: fl.Tensor) => fl.logSumExp(t, -1),
       (t: fl.Tensor) => fl.softmax(t, -1),

@@ -89,6 +89,7 @@ function inWasm(ctx: FastContext, inputs: readonly Float32Array[], outputs: Read
   }
 }
 
+/** `unaryForward` in wasm SIMD for float32 (the definition otherwise). */
 export function fastUnaryForward(op: UnaryKernelOp, x: TypedArray, y: TypedArray): void {
   const n = x.length;
   const ctx = allF32([x, y]) ? wasmFor([x, y], n, TRANSCENDENTAL.has(op)) : null;
@@ -97,6 +98,7 @@ export function fastUnaryForward(op: UnaryKernelOp, x: TypedArray, y: TypedArray
   unaryForwardReference(op, x, y);
 }
 
+/** `unaryBackward` in wasm SIMD for float32 (the definition otherwise). */
 export function fastUnaryBackward(op: UnaryKernelOp, x: TypedArray, y: TypedArray, gy: TypedArray, gx: TypedArray, accumulate = true): void {
   const n = x.length;
   const ctx = allF32([x, y, gy, gx]) ? wasmFor([x, y, gy, gx], n, op === "tanh" || op === "sigmoid" || op === "log" || op === "sqrt") : null;
@@ -106,6 +108,7 @@ export function fastUnaryBackward(op: UnaryKernelOp, x: TypedArray, y: TypedArra
   unaryBackwardReference(op, x, y, gy, gx, accumulate);
 }
 
+/** `binaryForward` in wasm SIMD for float32 (the definition otherwise). */
 export function fastBinaryForward(op: BinaryKernelOp, a: TypedArray, b: TypedArray, out: TypedArray, p: BinaryArgs): void {
   const n = p.rows * p.cols;
   const ctx = allF32([a, b, out]) ? wasmFor([a, b, out], n, op === "div") : null;
@@ -120,6 +123,7 @@ export function fastBinaryForward(op: BinaryKernelOp, a: TypedArray, b: TypedArr
   binaryForwardReference(op, a, b, out, p);
 }
 
+/** `binaryBackward` in wasm SIMD for float32 (the definition otherwise). */
 export function fastBinaryBackward(op: BinaryKernelOp, side: 0 | 1, g: TypedArray, a: TypedArray, b: TypedArray, out: TypedArray, gx: TypedArray, p: BinaryArgs, accumulate = true): void {
   const n = p.rows * p.cols;
   const l = side === 0 ? p.a : p.b;
@@ -143,6 +147,7 @@ export function fastBinaryBackward(op: BinaryKernelOp, side: 0 | 1, g: TypedArra
   binaryBackwardReference(op, side, g, a, b, out, gx, p, accumulate);
 }
 
+/** `sumLast` in wasm SIMD for float32 (the definition otherwise). */
 export function fastSumLast(x: TypedArray, y: TypedArray, rows: number, cols: number): void {
   const ctx = allF32([x, y]) ? wasmFor([x, y], rows * cols, false) : null;
   // y[r] = Σ_c x[r, c]
@@ -150,6 +155,7 @@ export function fastSumLast(x: TypedArray, y: TypedArray, rows: number, cols: nu
   sumLastReference(x, y, rows, cols);
 }
 
+/** `expandLast` in wasm SIMD for float32 (the definition otherwise). */
 export function fastExpandLast(gy: TypedArray, gx: TypedArray, rows: number, cols: number, accumulate = true): void {
   const ctx = allF32([gy, gx]) ? wasmFor([gy, gx], rows * cols, false) : null;
   // x.grad[r, c] (+)= y.grad[r]
@@ -157,6 +163,7 @@ export function fastExpandLast(gy: TypedArray, gx: TypedArray, rows: number, col
   expandLastReference(gy, gx, rows, cols, accumulate);
 }
 
+/** `extremeLast` in wasm SIMD for float32 (the definition otherwise). */
 export function fastExtremeLast(which: "max" | "min", x: TypedArray, y: TypedArray, arg: Int32Array, rows: number, cols: number): void {
   const ctx = allF32([x, y]) && cols >= 1 ? wasmFor([x, y, arg], rows * cols, false) : null;
   // y[r] = max_c x[r, c], arg[r] = its first c (a NaN wins)
@@ -170,6 +177,7 @@ export function fastExtremeLast(which: "max" | "min", x: TypedArray, y: TypedArr
   extremeLastReference(which, x, y, arg, rows, cols);
 }
 
+/** `logSumExpLast` in wasm SIMD for float32 (the definition otherwise). */
 export function fastLogSumExpLast(x: TypedArray, y: TypedArray, rows: number, cols: number): void {
   const ctx = allF32([x, y]) ? wasmFor([x, y], rows * cols, true) : null;
   // y[r] = m + ln Σ_c e^{x[r, c] − m}
@@ -177,6 +185,7 @@ export function fastLogSumExpLast(x: TypedArray, y: TypedArray, rows: number, co
   logSumExpLastReference(x, y, rows, cols);
 }
 
+/** `logSumExpLastBackward` in wasm SIMD for float32 (the definition otherwise). */
 export function fastLogSumExpLastBackward(x: TypedArray, y: TypedArray, gy: TypedArray, gx: TypedArray, rows: number, cols: number, accumulate = true): void {
   const n = rows * cols;
   const ctx = allF32([x, y, gy, gx]) ? wasmFor([x, y, gy, gx], n, true) : null;
@@ -191,6 +200,7 @@ export function fastLogSumExpLastBackward(x: TypedArray, y: TypedArray, gy: Type
   logSumExpLastBackwardReference(x, y, gy, gx, rows, cols, accumulate);
 }
 
+/** `softmaxLast` in wasm SIMD for float32 (the definition otherwise). */
 export function fastSoftmaxLast(x: TypedArray, y: TypedArray, rows: number, cols: number, log: boolean): void {
   const n = rows * cols;
   const ctx = allF32([x, y]) ? wasmFor([x, y], n, true) : null;
@@ -199,6 +209,7 @@ export function fastSoftmaxLast(x: TypedArray, y: TypedArray, rows: number, cols
   softmaxLastReference(x, y, rows, cols, log);
 }
 
+/** `softmaxLastBackward` in wasm SIMD for float32 (the definition otherwise). */
 export function fastSoftmaxLastBackward(y: TypedArray, gy: TypedArray, gx: TypedArray, rows: number, cols: number, log: boolean, accumulate = true): void {
   const n = rows * cols;
   const ctx = allF32([y, gy, gx]) ? wasmFor([y, gy, gx], n, log) : null;
