@@ -50,6 +50,12 @@ export function binaryLayout(aShape: Shape, bShape: Shape, shape: Shape): Binary
   const rank = shape.length;
   const n = sizeOf(shape);
   if (n === 0) return null;
+  // the common cases without the general search
+  const full: OperandLayout = { rowStride: n, colStep: 1 };
+  const scalar: OperandLayout = { rowStride: 0, colStep: 0 };
+  if (sameShape(aShape, bShape)) return { rows: 1, cols: n, a: full, b: full };
+  if (sizeOf(bShape) === 1 && sizeOf(aShape) === n) return { rows: 1, cols: n, a: full, b: scalar };
+  if (sizeOf(aShape) === 1 && sizeOf(bShape) === n) return { rows: 1, cols: n, a: scalar, b: full };
   // each operand: its kind, and the split it needs (-1: any)
   const kinds = [aShape, bShape].map((s) => {
     const p = [...new Array<number>(rank - s.length).fill(1), ...s];
