@@ -12,7 +12,7 @@
  * per element, the ratio definition / kernel of the medians, and the load average before and after.
  *
  * --mlp instead times one training step (forward, backward, SGD) of a 784 → 512 tanh → 256 σ → 10
- * MLP with a logSoftmax loss built from ops, batch 64, on the "fast" backend with and without the
+ * MLP with a logSoftmax loss built from ops, batch 64 (--batch N), on the "fast" backend with and without the
  * elementwise kernels (the definitions then run the same ops), alternating, 2 threads for the GEMMs.
  */
 import { loadavg } from "node:os";
@@ -55,8 +55,9 @@ if (process.argv.includes("--mlp")) {
   fl.setThreads(Number(arg("threads", "2")));
   const model = new fl.nn.Sequential(new fl.nn.Linear(784, 512), new fl.nn.Tanh(), new fl.nn.Linear(512, 256), new fl.nn.Sigmoid(), new fl.nn.Linear(256, 10));
   const opt = new fl.optim.SGD(model.parameters(), { lr: 0.01 });
-  const x = fl.randn([64, 784], { seed: 1 });
-  const onehot = fl.tensor(Array.from({ length: 640 }, (_, i) => (i % 10 === Math.floor(i / 10) % 10 ? 1 : 0)), [64, 10]);
+  const batch = Number(arg("batch", "64"));
+  const x = fl.randn([batch, 784], { seed: 1 });
+  const onehot = fl.tensor(Array.from({ length: batch * 10 }, (_, i) => (i % 10 === Math.floor(i / 10) % 10 ? 1 : 0)), [batch, 10]);
   const step = () => {
     opt.zeroGrad();
     const loss = fl.neg(fl.mean(fl.sum(fl.mul(fl.logSoftmax(model.forward(x)), onehot), -1)));

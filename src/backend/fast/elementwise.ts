@@ -4,7 +4,7 @@
  * definitions (src/backend/elementwise-reference.ts). An operand that lives in wasm memory (an
  * intermediate gradient) is used in place; any other is copied in (and an output copied back), so
  * below a size that depends on how much work an element takes the copies cost more than the SIMD
- * saves (thresholds measured by bench/elementwise.ts). +, −, ×, ÷, √, neg, abs and square give the
+ * saves (thresholds measured by scripts/bench-elementwise.mjs). +, −, ×, ÷, √, neg, abs and square give the
  * definitions' float32 results bit for bit; exp, ln, tanh and σ come from polynomials (asm/mathf.ts)
  * within a few units in the last place; sums are added in four lanes, so they round differently.
  * NaN and ±∞ propagate as in the definitions, with one exception inherent to float32 arithmetic:
