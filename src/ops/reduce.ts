@@ -17,7 +17,7 @@ interface Reduction {
   keptShape: number[];
   outShape: number[];
   /** For each input element, the flat index of the output element it reduces into. */
-  map: Int32Array;
+  readonly map: Int32Array;
   outSize: number;
   /** How many inputs reduce into each output. */
   count: number;
@@ -32,8 +32,18 @@ function plan(op: string, x: Tensor, dims: Dims | undefined, keepDims: boolean):
   const outShape = keepDims ? keptShape : x.shape.filter((_, i) => !ds.includes(i));
   const outSize = sizeOf(keptShape);
   // map[i]: the output element input i reduces into — broadcasting the kept shape back over x
-  const map = broadcastOffsets(keptShape, x.shape);
-  return { keptShape, outShape, map, outSize, count: outSize === 0 ? 0 : x.size / outSize, dims: [...ds] };
+  // (made on first use: the last-axis kernels never need it)
+  let map: Int32Array | null = null;
+  return {
+    keptShape,
+    outShape,
+    get map() {
+      return (map ??= broadcastOffsets(keptShape, x.shape));
+    },
+    outSize,
+    count: outSize === 0 ? 0 : x.size / outSize,
+    dims: [...ds],
+  };
 }
 
 /**
@@ -57,7 +67,10 @@ export function sum(x: Tensor, dims?: Dims, keepDims = false): Tensor {
     const xd = x.data;
     // y[r] = Σ_c x[r, c] by the backend's kernel when the reduced dims are the trailing ones
     if (rc) kernels().sumLast(xd, out, rc.rows, rc.cols);
-    else for (let i = 0; i < xd.length; i++) out[r.map[i]!] += xd[i]!;
+    else {
+      const map = r.map;
+      for (let i = 0; i < xd.length; i++) out[map[i]!] += xd[i]!;
+    }
     return {
       out: new Tensor(out, r.outShape),
       adds: x.size - r.outSize,
@@ -70,7 +83,8 @@ export function sum(x: Tensor, dims?: Dims, keepDims = false): Tensor {
         }
         const g = y.grad!.data;
         const gx = gradBuffer(x);
-        for (let i = 0; i < gx.length; i++) gx[i] = gx[i]! + g[r.map[i]!]!;
+        const map = r.map;
+        for (let i = 0; i < gx.length; i++) gx[i] = gx[i]! + g[map[i]!]!;
       },
     };
   });
@@ -87,7 +101,10 @@ export function mean(x: Tensor, dims?: Dims, keepDims = false): Tensor {
     const xd = x.data;
     // Σ by the backend's kernel when the reduced dims are the trailing ones
     if (rc) kernels().sumLast(xd, out, rc.rows, rc.cols);
-    else for (let i = 0; i < xd.length; i++) out[r.map[i]!] += xd[i]!;
+    else {
+      const map = r.map;
+      for (let i = 0; i < xd.length; i++) out[map[i]!] += xd[i]!;
+    }
     for (let o = 0; o < out.length; o++) out[o] = out[o]! / r.count;
     return {
       out: new Tensor(out, r.outShape),
@@ -105,7 +122,8 @@ export function mean(x: Tensor, dims?: Dims, keepDims = false): Tensor {
         }
         const g = y.grad!.data;
         const gx = gradBuffer(x);
-        for (let i = 0; i < gx.length; i++) gx[i] = gx[i]! + g[r.map[i]!]! / r.count;
+        const map = r.map;
+        for (let i = 0; i < gx.length; i++) gx[i] = gx[i]! + g[map[i]!]! / r.count;
       },
     };
   });
@@ -126,8 +144,9 @@ function extreme(op: "max" | "min", x: Tensor, dims: Dims | undefined, keepDims:
       for (let o = 0; o < arg.length; o++) arg[o] = o * rc.cols + arg[o]!;
     } else {
       const better = op === "max" ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
+      const map = r.map;
       for (let i = 0; i < xd.length; i++) {
-        const o = r.map[i]!;
+        const o = map[i]!;
         const v = xd[i]!;
         if (arg[o] === -1 || better(v, out[o]!) || Number.isNaN(v)) {
           if (arg[o] === -1 || !Number.isNaN(out[o]!)) {
@@ -186,12 +205,13 @@ export function logSumExp(x: Tensor, dims?: Dims, keepDims = false): Tensor {
   return runOp("logSumExp", [x], () => {
     const xd = x.data;
     const m = empty(x.dtype, r.outSize).fill(-Infinity);
-    for (let i = 0; i < xd.length; i++) if (xd[i]! > m[r.map[i]!]!) m[r.map[i]!] = xd[i]!;
+    const map = r.map;
+    for (let i = 0; i < xd.length; i++) if (xd[i]! > m[map[i]!]!) m[map[i]!] = xd[i]!;
     // shift by the max, or by 0 when the max is ±Inf (as PyTorch): Σ e^{x} is then +Inf or 0 and
     // ln of it gives +Inf or −Inf, where x − max would give ∞ − ∞ = NaN
     for (let o = 0; o < m.length; o++) if (Math.abs(m[o]!) === Infinity) m[o] = 0;
     const s = empty(x.dtype, r.outSize);
-    for (let i = 0; i < xd.length; i++) s[r.map[i]!] += Math.exp(xd[i]! - m[r.map[i]!]!);
+    for (let i = 0; i < xd.length; i++) s[map[i]!] += Math.exp(xd[i]! - m[map[i]!]!);
     // y[o] = shift[o] + ln Σ_{i→o} e^{x[i] − shift[o]}
     const out = empty(x.dtype, r.outSize);
     for (let o = 0; o < out.length; o++) out[o] = m[o]! + Math.log(s[o]!);
@@ -204,7 +224,7 @@ export function logSumExp(x: Tensor, dims?: Dims, keepDims = false): Tensor {
         const yd = y.data;
         const gx = gradBuffer(x);
         for (let i = 0; i < gx.length; i++) {
-          const o = r.map[i]!;
+          const o = map[i]!;
           if (yd[o] !== -Infinity) gx[i] = gx[i]! + g[o]! * Math.exp(xd[i]! - yd[o]!);
         }
       },
