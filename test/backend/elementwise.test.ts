@@ -12,9 +12,11 @@ import { rng } from "./helpers.js";
 
 const ctx = fastContext()!;
 const blocks: number[] = [];
-afterEach(() => {
+/** Free the blocks `resident` took (after each property run, and after each test as a backstop). */
+function freeBlocks(): void {
   while (blocks.length > 0) ctx.heap.free(blocks.pop()!);
-});
+}
+afterEach(freeBlocks);
 
 /** A copy of `a` in wasm memory (kernels use it in place), freed after the test. */
 function resident<T extends Float32Array | Int32Array>(a: T): T {
@@ -135,6 +137,7 @@ describe("unary kernels", () => {
           const df = ref.UNARY_DEFINITIONS[op].df;
           const scale = Array.from(x, (v, i) => (accumulate ? Math.abs(old[i]!) : 0) + Math.abs(gy[i]! * df(v, want[i]!)));
           expectWithin(gGot, gWant, scale, 2 ** -21, `${op} backward`);
+          freeBlocks();
         },
       ),
       { numRuns: 120 },
@@ -208,6 +211,7 @@ describe("binary kernels", () => {
             expectWithin(gg, gw, Array.from(scale, (v, i) => Math.abs(v) + (accumulate ? Math.abs(old[i]!) : 0)), rel, `${op} ${ka}⊙${kb} backward side ${side}`);
           }
           expect(wasmCalls.count).toBe(before + 3);
+          freeBlocks();
         },
       ),
       { numRuns: 150 },
@@ -297,6 +301,7 @@ describe("last-axis kernels", () => {
           expectWithin(bg, bw, bScale, cols * 2 ** -22 + 2 ** -20, log ? "logSoftmax backward" : "softmax backward");
         }
         expect(wasmCalls.count - before).toBe(10); // every kernel ran in wasm, none fell back
+        freeBlocks();
       }),
       { numRuns: 80 },
     );
