@@ -6,3 +6,5 @@ export { maxPool2x2 } from "./maxpool";
 export { biasGrad, reluForward, reluBackward } from "./elementwise";
 export { lstmGatesForward, lstmGatesBackward, gruGatesForward, gruGatesBackward, ugrnnGatesForward, ugrnnGatesBackward } from "./recurrent";
 export { winogradConv, winogradFilter, winogradScratchBytes } from "./winograd";
+export { unaryForward, unaryBackward, binaryForward, binaryBackward } from "./pointwise";
+export { sumLast, expandLast, extremeLast, logSumExpLast, logSumExpLastBackward, softmaxLast, softmaxLastBackward } from "./rows";

@@ -152,3 +152,71 @@ export interface GateBackwardArgs {
   ghDirect: TypedArray | null;
   gcPrev: TypedArray | null;
 }
+
+/** The unary ops with an elementwise kernel (definitions in src/backend/elementwise-reference.ts). */
+export type UnaryKernelOp = "neg" | "exp" | "log" | "sqrt" | "square" | "abs" | "tanh" | "sigmoid";
+
+/** The binary ops with an elementwise kernel. */
+export type BinaryKernelOp = "add" | "sub" | "mul" | "div";
+
+/**
+ * Where a binary kernel reads one operand: the result is rows × cols, and its element (r, c) reads
+ * the operand's element r·rowStride + c·colStep. (cols, 1): the operand is full; (0, 1): a row
+ * repeated over the rows ([.., n] ⊙ [n]); (1, 0): a column repeated along each row ([.., n] ⊙ [.., 1]);
+ * (0, 0): a scalar.
+ */
+export interface OperandLayout {
+  rowStride: number;
+  colStep: 0 | 1;
+}
+
+/** The geometry of a broadcasting binary kernel: a rows × cols result and where each operand is read. */
+export interface BinaryArgs {
+  rows: number;
+  cols: number;
+  a: OperandLayout;
+  b: OperandLayout;
+}
+
+// The elementwise and last-axis kernels, merged into the interface above (added later: optional).
+export interface Kernels {
+  /** y[i] = f(x[i]) for the unary op `op`. */
+  unaryForward?(op: UnaryKernelOp, x: TypedArray, y: TypedArray): void;
+  /**
+   * x.grad[i] (+)= y.grad[i] · f'(x[i]), with y = f(x) from the forward (adds into gx; with
+   * accumulate false, gx's old contents are ignored).
+   */
+  unaryBackward?(op: UnaryKernelOp, x: TypedArray, y: TypedArray, gy: TypedArray, gx: TypedArray, accumulate?: boolean): void;
+  /** out[r, c] = a[r·a.rowStride + c·a.colStep] ⊙ b[r·b.rowStride + c·b.colStep] for the binary op `op`. */
+  binaryForward?(op: BinaryKernelOp, a: TypedArray, b: TypedArray, out: TypedArray, args: BinaryArgs): void;
+  /**
+   * One operand's gradient (side 0: a, side 1: b) of out = a ⊙ b, with g = out.grad: each element's
+   * contribution (add: g; sub: ±g; mul: g·b or g·a; div: g/b or −g·out/b), summed over the positions
+   * that read the same element of that operand (its layout in args), added into gx (with accumulate
+   * false, gx's old contents are ignored).
+   */
+  binaryBackward?(op: BinaryKernelOp, side: 0 | 1, g: TypedArray, a: TypedArray, b: TypedArray, out: TypedArray, gx: TypedArray, args: BinaryArgs, accumulate?: boolean): void;
+  /** y[r] = Σ_c x[r, c] over the last axis of a rows × cols array. */
+  sumLast?(x: TypedArray, y: TypedArray, rows: number, cols: number): void;
+  /** x.grad[r, c] (+)= y.grad[r]  (sum's backward; with accumulate false, gx's old contents are ignored). */
+  expandLast?(gy: TypedArray, gx: TypedArray, rows: number, cols: number, accumulate?: boolean): void;
+  /**
+   * y[r] = max_c x[r, c] (min when `which` is "min") and arg[r] = the first c where it is taken; a
+   * NaN wins (the row's first NaN). cols ≥ 1.
+   */
+  extremeLast?(which: "max" | "min", x: TypedArray, y: TypedArray, arg: Int32Array, rows: number, cols: number): void;
+  /** y[r] = m + ln Σ_c e^{x[r, c] − m}, m the row's largest value ignoring NaN, or 0 when that is ±∞. */
+  logSumExpLast?(x: TypedArray, y: TypedArray, rows: number, cols: number): void;
+  /** x.grad[r, c] (+)= y.grad[r] · e^{x[r, c] − y[r]}, nothing where y[r] = −∞. */
+  logSumExpLastBackward?(x: TypedArray, y: TypedArray, gy: TypedArray, gx: TypedArray, rows: number, cols: number, accumulate?: boolean): void;
+  /**
+   * logSoftmax (log true) or softmax over the last axis: y[r, c] = x[r, c] − lse[r] with lse[r] = m +
+   * ln Σ_c e^{x[r, c] − m} (m the row's max, a NaN makes the row NaN; 0 when m is ±∞); softmax takes e^ of that.
+   */
+  softmaxLast?(x: TypedArray, y: TypedArray, rows: number, cols: number, log: boolean): void;
+  /**
+   * softmax: x.grad[r, c] (+)= y[r, c]·(y.grad[r, c] − Σ_j y.grad[r, j]·y[r, j]);
+   * logSoftmax: x.grad[r, c] (+)= y.grad[r, c] − e^{y[r, c]}·Σ_j y.grad[r, j].
+   */
+  softmaxLastBackward?(y: TypedArray, gy: TypedArray, gx: TypedArray, rows: number, cols: number, log: boolean, accumulate?: boolean): void;
+}

@@ -5,6 +5,7 @@
 import type { TypedArray } from "../dtype.js";
 import type { Conv2dArgs, Kernels, MatmulArgs, Pool2dArgs } from "./kernels.js";
 import { gatesBackwardReference, gatesForwardReference } from "./recurrent-reference.js";
+import { elementwiseReferenceKernels } from "./elementwise-reference.js";
 
 export function matmulReference(a: TypedArray, b: TypedArray, c: TypedArray, p: MatmulArgs): void {
   const { batch, m, n, k, transA, transB, strideA, strideB, accumulate } = p;
@@ -178,4 +179,5 @@ export const referenceKernels: Required<Kernels> = {
   gatesBackward: gatesBackwardReference,
   retainOperand: () => {},
   releaseOperand: () => {},
+  ...elementwiseReferenceKernels,
 };

@@ -4,6 +4,8 @@
  */
 import { addGrad, gradBuffer, gradTarget, runOp } from "../autograd.js";
 import { kernels } from "../backend/index.js";
+import { BINARY_DEFINITIONS, UNARY_DEFINITIONS } from "../backend/elementwise-reference.js";
+import type { BinaryArgs, BinaryKernelOp, OperandLayout, UnaryKernelOp } from "../backend/kernels.js";
 import { uninitialized, type TypedArray } from "../dtype.js";
 import { broadcastOffsets, broadcastShapes, sameShape, sizeOf, type Shape } from "../shape.js";
 import { Tensor, asTensor, type TensorLike } from "../tensor.js";
@@ -39,8 +41,47 @@ function broadcastMap(a: Tensor, b: Tensor, shape: Shape, f: (x: number, y: numb
   return out;
 }
 
+/**
+ * How a binary kernel reads a and b for the broadcast `shape`, when each operand is full, a scalar, a
+ * row repeated over leading dims ([.., n] ⊙ [n]) or a column repeated along trailing dims
+ * ([.., n] ⊙ [.., 1]) of one split of `shape` into rows × cols; null for any other broadcast.
+ */
+export function binaryLayout(aShape: Shape, bShape: Shape, shape: Shape): BinaryArgs | null {
+  const rank = shape.length;
+  const n = sizeOf(shape);
+  if (n === 0) return null;
+  // the common cases without the general search
+  const full: OperandLayout = { rowStride: n, colStep: 1 };
+  const scalar: OperandLayout = { rowStride: 0, colStep: 0 };
+  if (sameShape(aShape, bShape)) return { rows: 1, cols: n, a: full, b: full };
+  if (sizeOf(bShape) === 1 && sizeOf(aShape) === n) return { rows: 1, cols: n, a: full, b: scalar };
+  if (sizeOf(aShape) === 1 && sizeOf(bShape) === n) return { rows: 1, cols: n, a: scalar, b: full };
+  // each operand: its kind, and the split it needs (-1: any)
+  const kinds = [aShape, bShape].map((s) => {
+    const p = [...new Array<number>(rank - s.length).fill(1), ...s];
+    if (sizeOf(p) === n) return { kind: "full" as const, split: -1 };
+    if (sizeOf(p) === 1) return { kind: "scalar" as const, split: -1 };
+    const first = p.findIndex((d) => d !== 1);
+    if (p.slice(first).every((d, i) => d === shape[first + i])) return { kind: "row" as const, split: first };
+    let last = rank - 1;
+    while (p[last] === 1) last--;
+    if (p.slice(0, last + 1).every((d, i) => d === shape[i])) return { kind: "column" as const, split: last + 1 };
+    return null;
+  });
+  const [ka, kb] = kinds;
+  if (!ka || !kb) return null;
+  if (ka.split >= 0 && kb.split >= 0 && ka.split !== kb.split) return null;
+  const split = ka.split >= 0 ? ka.split : kb.split >= 0 ? kb.split : 0;
+  const cols = sizeOf(shape.slice(split));
+  const layout = (kind: "full" | "scalar" | "row" | "column"): OperandLayout =>
+    kind === "full" ? { rowStride: cols, colStep: 1 } : kind === "row" ? { rowStride: 0, colStep: 1 } : kind === "column" ? { rowStride: 1, colStep: 0 } : { rowStride: 0, colStep: 0 };
+  return { rows: n / cols, cols, a: layout(ka.kind), b: layout(kb.kind) };
+}
+
 interface BinarySpec {
   f: (x: number, y: number) => number;
+  /** The backend kernel that computes f and both gradients (then f, da and db are its definitions). */
+  kernel?: BinaryKernelOp;
   /** Contributions to a.grad and b.grad given the output gradient (computed with other ops, under noGrad). */
   da: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => Tensor;
   db: (g: Tensor, a: Tensor, b: Tensor, out: Tensor) => Tensor;
@@ -51,6 +92,9 @@ interface BinarySpec {
 function binary(name: string, spec: BinarySpec, x: TensorLike, y: TensorLike): Tensor {
   const [a, b] = operands(name, x, y);
   const shape = broadcastShapes(name, a.shape, b.shape);
+  // the backend's kernels where the broadcast is one they take (full, row, column or scalar operands)
+  const args = spec.kernel ? binaryLayout(a.shape, b.shape, shape) : null;
+  if (spec.kernel && args) return binaryKernel(name, spec, spec.kernel, args, a, b, shape);
   return runOp(name, [a, b], () => {
     const out = new Tensor(broadcastMap(a, b, shape, spec.f), shape);
     return {
@@ -66,21 +110,44 @@ function binary(name: string, spec: BinarySpec, x: TensorLike, y: TensorLike): T
   });
 }
 
+/** A binary op through the backend's kernels: out[r, c] = a[..] ⊙ b[..], each gradient summed over its operand's broadcast. */
+function binaryKernel(name: string, spec: BinarySpec, op: BinaryKernelOp, args: BinaryArgs, a: Tensor, b: Tensor, shape: Shape): Tensor {
+  return runOp(name, [a, b], () => {
+    const data = uninitialized(a.dtype, args.rows * args.cols); // the kernel writes every element
+    kernels().binaryForward(op, a.data, b.data, data, args);
+    const out = new Tensor(data, shape);
+    return {
+      out,
+      multiplies: spec.multiplies * out.size,
+      adds: spec.adds * out.size,
+      backward: (o) => {
+        // a.grad (+)= Σ da, b.grad (+)= Σ db over the positions that read each of their elements
+        const sides: Array<[Tensor, 0 | 1]> = [[a, 0], [b, 1]];
+        for (const [t, side] of sides) {
+          if (!t.requiresGrad) continue;
+          const gt = gradTarget(t);
+          kernels().binaryBackward(op, side, o.grad!.data, a.data, b.data, o.data, gt.data, args, gt.accumulate);
+        }
+      },
+    };
+  });
+}
+
 /** z[i] = a[i] + b[i]  —  a.grad[i] += z.grad[i]; b.grad[i] += z.grad[i] */
 export function add(a: TensorLike, b: TensorLike): Tensor {
-  return binary("add", { f: (x, y) => x + y, da: (g) => g, db: (g) => g, multiplies: 0, adds: 1 }, a, b);
+  return binary("add", { f: BINARY_DEFINITIONS.add, kernel: "add", da: (g) => g, db: (g) => g, multiplies: 0, adds: 1 }, a, b);
 }
 
 /** z[i] = a[i] − b[i]  —  a.grad[i] += z.grad[i]; b.grad[i] −= z.grad[i] */
 export function sub(a: TensorLike, b: TensorLike): Tensor {
-  return binary("sub", { f: (x, y) => x - y, da: (g) => g, db: (g) => neg(g), multiplies: 0, adds: 1 }, a, b);
+  return binary("sub", { f: BINARY_DEFINITIONS.sub, kernel: "sub", da: (g) => g, db: (g) => neg(g), multiplies: 0, adds: 1 }, a, b);
 }
 
 /** z[i] = a[i] · b[i]  —  a.grad[i] += z.grad[i]·b[i]; b.grad[i] += z.grad[i]·a[i] */
 export function mul(a: TensorLike, b: TensorLike): Tensor {
   return binary(
     "mul",
-    { f: (x, y) => x * y, da: (g, _a, bb) => mul(g, bb), db: (g, aa) => mul(g, aa), multiplies: 1, adds: 0 },
+    { f: BINARY_DEFINITIONS.mul, kernel: "mul", da: (g, _a, bb) => mul(g, bb), db: (g, aa) => mul(g, aa), multiplies: 1, adds: 0 },
     a,
     b,
   );
@@ -91,7 +158,8 @@ export function div(a: TensorLike, b: TensorLike): Tensor {
   return binary(
     "div",
     {
-      f: (x, y) => x / y,
+      f: BINARY_DEFINITIONS.div,
+      kernel: "div",
       da: (g, _a, bb) => div(g, bb),
       db: (g, _a, bb, out) => neg(div(mul(g, out), bb)),
       multiplies: 1,
@@ -166,6 +234,8 @@ export const eq = (a: TensorLike, b: TensorLike): Tensor => compare("eq", (x, y)
 
 interface UnarySpec {
   f: (x: number) => number;
+  /** The backend kernel that computes f and its backward (then f and df are its definitions). */
+  kernel?: UnaryKernelOp;
   /** dy/dx given x and y = f(x). */
   df: (x: number, y: number) => number;
   multiplies?: number;
@@ -176,6 +246,7 @@ interface UnarySpec {
 
 function unary(name: string, spec: UnarySpec, xIn: Tensor): Tensor {
   const x = checkTensor(name, xIn);
+  if (spec.kernel) return unaryKernel(name, spec.kernel, spec, x);
   return runOp(name, [x], () => {
     const xd = x.data;
     const out = empty(x.dtype, xd.length);
@@ -198,20 +269,43 @@ function unary(name: string, spec: UnarySpec, xIn: Tensor): Tensor {
   });
 }
 
+/** A unary op through the backend's kernels: y[i] = f(x[i]);  x.grad[i] += y.grad[i] · f'(x[i]). */
+function unaryKernel(name: string, op: UnaryKernelOp, spec: UnarySpec, x: Tensor): Tensor {
+  return runOp(name, [x], () => {
+    const out = uninitialized(x.dtype, x.size); // the kernel writes every element
+    kernels().unaryForward(op, x.data, out);
+    return {
+      out: new Tensor(out, x.shape),
+      multiplies: (spec.multiplies ?? 0) * x.size,
+      adds: (spec.adds ?? 0) * x.size,
+      backward: (y) => {
+        // x.grad[i] += y.grad[i] · f'(x[i])   (written, not added, when x has no gradient yet)
+        const gx = gradTarget(x);
+        kernels().unaryBackward(op, x.data, y.data, y.grad!.data, gx.data, gx.accumulate);
+      },
+    };
+  });
+}
+
+/** A unary op's spec from its kernel's definition. */
+function kernelSpec(op: UnaryKernelOp, extra: Omit<UnarySpec, "f" | "df" | "kernel"> = {}): UnarySpec {
+  return { ...UNARY_DEFINITIONS[op], kernel: op, ...extra };
+}
+
 /** y[i] = −x[i]. */
-export const neg = (x: Tensor): Tensor => unary("neg", { f: (v) => -v, df: () => -1 }, x);
+export const neg = (x: Tensor): Tensor => unary("neg", kernelSpec("neg"), x);
 /** y[i] = e^x[i]. */
-export const exp = (x: Tensor): Tensor => unary("exp", { f: Math.exp, df: (_x, y) => y }, x);
+export const exp = (x: Tensor): Tensor => unary("exp", kernelSpec("exp"), x);
 /** y[i] = ln x[i] (natural logarithm). */
-export const log = (x: Tensor): Tensor => unary("log", { f: Math.log, df: (v) => 1 / v }, x);
+export const log = (x: Tensor): Tensor => unary("log", kernelSpec("log"), x);
 /** y[i] = ln(1 + x[i]), accurate for small x. */
 export const log1p = (x: Tensor): Tensor => unary("log1p", { f: Math.log1p, df: (v) => 1 / (1 + v) }, x);
 /** y[i] = √x[i]. */
-export const sqrt = (x: Tensor): Tensor => unary("sqrt", { f: Math.sqrt, df: (_x, y) => 0.5 / y }, x);
+export const sqrt = (x: Tensor): Tensor => unary("sqrt", kernelSpec("sqrt"), x);
 /** y[i] = x[i]². */
-export const square = (x: Tensor): Tensor => unary("square", { f: (v) => v * v, df: (v) => 2 * v, multiplies: 1 }, x);
+export const square = (x: Tensor): Tensor => unary("square", kernelSpec("square", { multiplies: 1 }), x);
 /** y[i] = |x[i]| (gradient 0 at 0). */
-export const abs = (x: Tensor): Tensor => unary("abs", { f: Math.abs, df: (v) => (v > 0 ? 1 : v < 0 ? -1 : 0) }, x);
+export const abs = (x: Tensor): Tensor => unary("abs", kernelSpec("abs"), x);
 /** y[i] = sin x[i]. */
 export const sin = (x: Tensor): Tensor => unary("sin", { f: Math.sin, df: (v) => Math.cos(v) }, x);
 /** y[i] = cos x[i]. */
@@ -221,17 +315,10 @@ export const reciprocal = (x: Tensor): Tensor => unary("reciprocal", { f: (v) =>
 
 /** σ(x) = 1/(1+e^−x), computed without overflow;  σ' = y(1−y) */
 export const sigmoid = (x: Tensor): Tensor =>
-  unary(
-    "sigmoid",
-    {
-      f: (v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))),
-      df: (_x, y) => y * (1 - y),
-    },
-    x,
-  );
+  unary("sigmoid", kernelSpec("sigmoid"), x);
 
 /** tanh' = 1 − y² */
-export const tanh = (x: Tensor): Tensor => unary("tanh", { f: Math.tanh, df: (_x, y) => 1 - y * y }, x);
+export const tanh = (x: Tensor): Tensor => unary("tanh", kernelSpec("tanh"), x);
 
 /**
  * relu(x) = max(x, 0); relu'(x) = 1[x > 0] — through the backend's kernels. As in PyTorch, a NaN

@@ -2,7 +2,8 @@
  * Reductions over chosen dims (all by default), with keepDims: sum, mean, max, min, logSumExp,
  * argmax, var. Each backward spreads y.grad back over the reduced positions.
  */
-import { gradBuffer, runOp } from "../autograd.js";
+import { gradBuffer, gradTarget, runOp } from "../autograd.js";
+import { kernels } from "../backend/index.js";
 import { broadcastOffsets, normDims, sizeOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { checkTensor, empty } from "./util.js";
@@ -16,7 +17,7 @@ interface Reduction {
   keptShape: number[];
   outShape: number[];
   /** For each input element, the flat index of the output element it reduces into. */
-  map: Int32Array;
+  readonly map: Int32Array;
   outSize: number;
   /** How many inputs reduce into each output. */
   count: number;
@@ -31,26 +32,59 @@ function plan(op: string, x: Tensor, dims: Dims | undefined, keepDims: boolean):
   const outShape = keepDims ? keptShape : x.shape.filter((_, i) => !ds.includes(i));
   const outSize = sizeOf(keptShape);
   // map[i]: the output element input i reduces into — broadcasting the kept shape back over x
-  const map = broadcastOffsets(keptShape, x.shape);
-  return { keptShape, outShape, map, outSize, count: outSize === 0 ? 0 : x.size / outSize, dims: [...ds] };
+  // (made on first use: the last-axis kernels never need it)
+  let map: Int32Array | null = null;
+  return {
+    keptShape,
+    outShape,
+    get map() {
+      return (map ??= broadcastOffsets(keptShape, x.shape));
+    },
+    outSize,
+    count: outSize === 0 ? 0 : x.size / outSize,
+    dims: [...ds],
+  };
+}
+
+/**
+ * When the reduced dims are the trailing ones (the last axis, or all of them), x is rows × cols with
+ * each output one row: the shape the backend's last-axis kernels take. Null otherwise.
+ */
+function trailing(x: Tensor, r: Reduction): { rows: number; cols: number } | null {
+  if (x.size === 0 || r.dims.length === 0) return null;
+  const ds = [...r.dims].sort((p, q) => p - q);
+  if (!ds.every((d, i) => d === x.ndim - ds.length + i)) return null;
+  return { rows: r.outSize, cols: x.size / r.outSize };
 }
 
 /** y[o] = Σ_{i→o} x[i]  —  x.grad[i] += y.grad[o] */
 export function sum(x: Tensor, dims?: Dims, keepDims = false): Tensor {
   checkTensor("sum", x);
   const r = plan("sum", x, dims, keepDims);
+  const rc = trailing(x, r);
   return runOp("sum", [x], () => {
     const out = empty(x.dtype, r.outSize);
     const xd = x.data;
-    for (let i = 0; i < xd.length; i++) out[r.map[i]!] += xd[i]!;
+    // y[r] = Σ_c x[r, c] by the backend's kernel when the reduced dims are the trailing ones
+    if (rc) kernels().sumLast(xd, out, rc.rows, rc.cols);
+    else {
+      const map = r.map;
+      for (let i = 0; i < xd.length; i++) out[map[i]!] += xd[i]!;
+    }
     return {
       out: new Tensor(out, r.outShape),
       adds: x.size - r.outSize,
       attrs: { dims: r.dims, keepDims },
       backward: (y) => {
+        if (rc) {
+          // x.grad[r, c] += y.grad[r]   (written, not added, when x has no gradient yet)
+          const gx = gradTarget(x);
+          return kernels().expandLast(y.grad!.data, gx.data, rc.rows, rc.cols, gx.accumulate);
+        }
         const g = y.grad!.data;
         const gx = gradBuffer(x);
-        for (let i = 0; i < gx.length; i++) gx[i] = gx[i]! + g[r.map[i]!]!;
+        const map = r.map;
+        for (let i = 0; i < gx.length; i++) gx[i] = gx[i]! + g[map[i]!]!;
       },
     };
   });
@@ -61,10 +95,16 @@ export function mean(x: Tensor, dims?: Dims, keepDims = false): Tensor {
   checkTensor("mean", x);
   const r = plan("mean", x, dims, keepDims);
   if (r.count === 0) throw new RangeError(`mean: reducing over an empty dimension of shape [${x.shape.join(", ")}]`);
+  const rc = trailing(x, r);
   return runOp("mean", [x], () => {
     const out = empty(x.dtype, r.outSize);
     const xd = x.data;
-    for (let i = 0; i < xd.length; i++) out[r.map[i]!] += xd[i]!;
+    // Σ by the backend's kernel when the reduced dims are the trailing ones
+    if (rc) kernels().sumLast(xd, out, rc.rows, rc.cols);
+    else {
+      const map = r.map;
+      for (let i = 0; i < xd.length; i++) out[map[i]!] += xd[i]!;
+    }
     for (let o = 0; o < out.length; o++) out[o] = out[o]! / r.count;
     return {
       out: new Tensor(out, r.outShape),
@@ -72,9 +112,18 @@ export function mean(x: Tensor, dims?: Dims, keepDims = false): Tensor {
       multiplies: r.outSize,
       attrs: { dims: r.dims, keepDims },
       backward: (y) => {
+        if (rc) {
+          // x.grad[r, c] += y.grad[r] / n   (written, not added, when x has no gradient yet)
+          const g = y.grad!.data;
+          const scaled = empty(x.dtype, g.length);
+          for (let o = 0; o < g.length; o++) scaled[o] = g[o]! / r.count;
+          const gx = gradTarget(x);
+          return kernels().expandLast(scaled, gx.data, rc.rows, rc.cols, gx.accumulate);
+        }
         const g = y.grad!.data;
         const gx = gradBuffer(x);
-        for (let i = 0; i < gx.length; i++) gx[i] = gx[i]! + g[r.map[i]!]! / r.count;
+        const map = r.map;
+        for (let i = 0; i < gx.length; i++) gx[i] = gx[i]! + g[map[i]!]! / r.count;
       },
     };
   });
@@ -85,17 +134,25 @@ function extreme(op: "max" | "min", x: Tensor, dims: Dims | undefined, keepDims:
   const r = plan(op, x, dims, keepDims);
   if (r.count === 0) throw new RangeError(`${op}: reducing over an empty dimension of shape [${x.shape.join(", ")}]`);
   const arg = new Int32Array(r.outSize).fill(-1);
+  const rc = trailing(x, r);
   const values = runOp(op, [x], () => {
     const out = empty(x.dtype, r.outSize);
     const xd = x.data;
-    const better = op === "max" ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
-    for (let i = 0; i < xd.length; i++) {
-      const o = r.map[i]!;
-      const v = xd[i]!;
-      if (arg[o] === -1 || better(v, out[o]!) || Number.isNaN(v)) {
-        if (arg[o] === -1 || !Number.isNaN(out[o]!)) {
-          out[o] = v;
-          arg[o] = i;
+    if (rc) {
+      // y[r] = max_c x[r, c] by the backend's kernel; arg as a flat index into x
+      kernels().extremeLast(op, xd, out, arg, rc.rows, rc.cols);
+      for (let o = 0; o < arg.length; o++) arg[o] = o * rc.cols + arg[o]!;
+    } else {
+      const better = op === "max" ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
+      const map = r.map;
+      for (let i = 0; i < xd.length; i++) {
+        const o = map[i]!;
+        const v = xd[i]!;
+        if (arg[o] === -1 || better(v, out[o]!) || Number.isNaN(v)) {
+          if (arg[o] === -1 || !Number.isNaN(out[o]!)) {
+            out[o] = v;
+            arg[o] = i;
+          }
         }
       }
     }
@@ -143,15 +200,18 @@ export function argmax(x: Tensor, dim: number, keepDims = false): Tensor {
 export function logSumExp(x: Tensor, dims?: Dims, keepDims = false): Tensor {
   checkTensor("logSumExp", x);
   const r = plan("logSumExp", x, dims, keepDims);
+  const rc = trailing(x, r);
+  if (rc) return logSumExpTrailing(x, r, rc.rows, rc.cols, keepDims);
   return runOp("logSumExp", [x], () => {
     const xd = x.data;
     const m = empty(x.dtype, r.outSize).fill(-Infinity);
-    for (let i = 0; i < xd.length; i++) if (xd[i]! > m[r.map[i]!]!) m[r.map[i]!] = xd[i]!;
+    const map = r.map;
+    for (let i = 0; i < xd.length; i++) if (xd[i]! > m[map[i]!]!) m[map[i]!] = xd[i]!;
     // shift by the max, or by 0 when the max is ±Inf (as PyTorch): Σ e^{x} is then +Inf or 0 and
     // ln of it gives +Inf or −Inf, where x − max would give ∞ − ∞ = NaN
     for (let o = 0; o < m.length; o++) if (Math.abs(m[o]!) === Infinity) m[o] = 0;
     const s = empty(x.dtype, r.outSize);
-    for (let i = 0; i < xd.length; i++) s[r.map[i]!] += Math.exp(xd[i]! - m[r.map[i]!]!);
+    for (let i = 0; i < xd.length; i++) s[map[i]!] += Math.exp(xd[i]! - m[map[i]!]!);
     // y[o] = shift[o] + ln Σ_{i→o} e^{x[i] − shift[o]}
     const out = empty(x.dtype, r.outSize);
     for (let o = 0; o < out.length; o++) out[o] = m[o]! + Math.log(s[o]!);
@@ -164,9 +224,28 @@ export function logSumExp(x: Tensor, dims?: Dims, keepDims = false): Tensor {
         const yd = y.data;
         const gx = gradBuffer(x);
         for (let i = 0; i < gx.length; i++) {
-          const o = r.map[i]!;
+          const o = map[i]!;
           if (yd[o] !== -Infinity) gx[i] = gx[i]! + g[o]! * Math.exp(xd[i]! - yd[o]!);
         }
+      },
+    };
+  });
+}
+
+/** logSumExp over trailing dims by the backend's last-axis kernels (same definitions as above). */
+function logSumExpTrailing(x: Tensor, r: Reduction, rows: number, cols: number, keepDims: boolean): Tensor {
+  return runOp("logSumExp", [x], () => {
+    const out = empty(x.dtype, r.outSize);
+    // y[r] = m + ln Σ_c e^{x[r, c] − m}
+    kernels().logSumExpLast(x.data, out, rows, cols);
+    return {
+      out: new Tensor(out, r.outShape),
+      adds: 2 * x.size,
+      attrs: { dims: r.dims, keepDims },
+      backward: (y) => {
+        // x.grad[r, c] += y.grad[r] · e^{x[r, c] − y[r]}   (written, not added, when x has no gradient yet)
+        const gx = gradTarget(x);
+        kernels().logSumExpLastBackward(x.data, y.data, y.grad!.data, gx.data, rows, cols, gx.accumulate);
       },
     };
   });

@@ -3,7 +3,8 @@
  *   y[i] = e^{x[i]} / Σ_j e^{x[j]}      x.grad[i] += y[i] · (y.grad[i] − Σ_j y.grad[j] · y[j])
  *   y[i] = x[i] − ln Σ_j e^{x[j]}       x.grad[i] += y.grad[i] − e^{y[i]} · Σ_j y.grad[j]
  */
-import { gradBuffer, runOp } from "../autograd.js";
+import { gradBuffer, gradTarget, runOp } from "../autograd.js";
+import { kernels } from "../backend/index.js";
 import { normDim, sizeOf } from "../shape.js";
 import { Tensor } from "../tensor.js";
 import { checkTensor, empty } from "./util.js";
@@ -35,9 +36,28 @@ function logSoftmaxData(x: Tensor, outer: number, size: number, inner: number): 
   return out;
 }
 
+/** softmax (log false) or logSoftmax along the last axis, by the backend's last-axis kernels (same definitions). */
+function softmaxLast(name: string, x: Tensor, dim: number, rows: number, cols: number, log: boolean): Tensor {
+  return runOp(name, [x], () => {
+    const y = empty(x.dtype, x.size);
+    // y[r, c] = x[r, c] − ln Σ_j e^{x[r, j]}   (softmax: e^ of that)
+    kernels().softmaxLast(x.data, y, rows, cols, log);
+    return {
+      out: new Tensor(y, x.shape),
+      attrs: { dim },
+      backward: (out) => {
+        // softmax: x.grad[k] += y[k]·(y.grad[k] − Σ_j y.grad[j]·y[j]);  logSoftmax: x.grad[k] += y.grad[k] − e^{y[k]}·Σ_j y.grad[j]
+        const gx = gradTarget(x);
+        kernels().softmaxLastBackward(y, out.grad!.data, gx.data, rows, cols, log, gx.accumulate);
+      },
+    };
+  });
+}
+
 /** y = exp(x) / Σ exp(x) along `dim` (default the last), computed stably. */
 export function softmax(x: Tensor, dim = -1): Tensor {
   const { outer, size, inner } = along("softmax", x, dim);
+  if (inner === 1 && x.size > 0) return softmaxLast("softmax", x, dim, outer, size, false);
   return runOp("softmax", [x], () => {
     const y = logSoftmaxData(x, outer, size, inner);
     for (let i = 0; i < y.length; i++) y[i] = Math.exp(y[i]!);
@@ -66,6 +86,7 @@ export function softmax(x: Tensor, dim = -1): Tensor {
 /** y = x − log Σ exp(x) along `dim` (default the last), computed stably. */
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
   const { outer, size, inner } = along("logSoftmax", x, dim);
+  if (inner === 1 && x.size > 0) return softmaxLast("logSoftmax", x, dim, outer, size, true);
   return runOp("logSoftmax", [x], () => {
     const y = logSoftmaxData(x, outer, size, inner);
     return {

@@ -10,6 +10,7 @@ import { fastMaxPool2dBackward, fastMaxPool2dForward } from "./maxpool.js";
 import { fastGatesBackward, fastGatesForward } from "./recurrent.js";
 import { fastReluBackward, fastReluForward } from "./relu.js";
 import { fastRelease, fastRetain } from "./resident.js";
+import { fastElementwiseKernels } from "./elementwise.js";
 
 export { fastInfo, setFastThreads, startFast, START_TIMEOUT_MS } from "./context.js";
 export type { FastInfo } from "./context.js";
@@ -28,4 +29,5 @@ export const fastKernels: Partial<Kernels> = {
   gatesBackward: fastGatesBackward,
   retainOperand: fastRetain,
   releaseOperand: fastRelease,
+  ...fastElementwiseKernels,
 };

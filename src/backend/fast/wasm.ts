@@ -105,3 +105,18 @@ function build(module: WebAssembly.Module, relaxed: boolean, shared: boolean): W
   runtime = { module, memory, exports: instantiate(module, memory), relaxed, shared };
   return runtime;
 }
+
+// The elementwise and last-axis kernels (asm/pointwise.ts, asm/rows.ts), merged into the interface above.
+export interface KernelExports {
+  unaryForward(op: number, x: number, y: number, n: number): void;
+  unaryBackward(op: number, x: number, y: number, gy: number, gx: number, n: number, accumulate: number): void;
+  binaryForward(op: number, a: number, aRow: number, aCol: number, b: number, bRow: number, bCol: number, y: number, rows: number, cols: number): void;
+  binaryBackward(op: number, side: number, g: number, a: number, aRow: number, aCol: number, b: number, bRow: number, bCol: number, y: number, t: number, tRow: number, tCol: number, rows: number, cols: number, accumulate: number, red: number): void;
+  sumLast(x: number, y: number, rows: number, cols: number): void;
+  expandLast(gy: number, gx: number, rows: number, cols: number, accumulate: number): void;
+  extremeLast(x: number, y: number, arg: number, rows: number, cols: number, isMin: number): void;
+  logSumExpLast(x: number, y: number, rows: number, cols: number): void;
+  logSumExpLastBackward(x: number, y: number, gy: number, gx: number, rows: number, cols: number, accumulate: number): void;
+  softmaxLast(x: number, y: number, rows: number, cols: number, log: number): void;
+  softmaxLastBackward(y: number, gy: number, gx: number, rows: number, cols: number, log: number, accumulate: number): void;
+}
