@@ -26,7 +26,7 @@ export type { GradNode, OpResult, BackwardOptions } from "./autograd.js";
 export { profile, countWork } from "./profile.js";
 export type { ProfileReport, OpStats } from "./profile.js";
 export { setBackend, getBackend, registerBackend, listBackends, kernels, setThreads, getThreads, backendInfo, ready } from "./backend/index.js";
-export type { Kernels, MatmulArgs, Conv2dArgs, Pool2dArgs, BackendInfo, ReadyOptions, FastInfo } from "./backend/index.js";
+export type { Kernels, MatmulArgs, Conv2dArgs, Pool2dArgs, BackendInfo, ReadyOptions, FastInfo, UnaryKernelOp, BinaryKernelOp, BinaryArgs, OperandLayout } from "./backend/index.js";
 
 export {
   add, sub, mul, div, pow, maximum, minimum, gt, ge, lt, le, eq,

@@ -7,7 +7,7 @@ import { referenceKernels } from "./reference.js";
 import { START_TIMEOUT_MS, coreCount, fastInfo, fastKernels, setFastThreads, startFast, type FastInfo } from "./fast/index.js";
 import { jsKernels } from "./im2col.js";
 
-export type { Conv2dArgs, Kernels, MatmulArgs, Pool2dArgs } from "./kernels.js";
+export type { Conv2dArgs, Kernels, MatmulArgs, Pool2dArgs, UnaryKernelOp, BinaryKernelOp, BinaryArgs, OperandLayout } from "./kernels.js";
 export type { FastInfo } from "./fast/index.js";
 
 const registry = new Map<string, Partial<Kernels>>([

@@ -113,7 +113,7 @@ function binary(name: string, spec: BinarySpec, x: TensorLike, y: TensorLike): T
 /** A binary op through the backend's kernels: out[r, c] = a[..] ⊙ b[..], each gradient summed over its operand's broadcast. */
 function binaryKernel(name: string, spec: BinarySpec, op: BinaryKernelOp, args: BinaryArgs, a: Tensor, b: Tensor, shape: Shape): Tensor {
   return runOp(name, [a, b], () => {
-    const data = uninitialized(a.dtype, args.rows * args.cols); // the kernel writes every element
+    const data = outputArray(a.dtype, args.rows * args.cols); // the kernel writes every element
     kernels().binaryForward(op, a.data, b.data, data, args);
     const out = new Tensor(data, shape);
     return {
@@ -272,7 +272,7 @@ function unary(name: string, spec: UnarySpec, xIn: Tensor): Tensor {
 /** A unary op through the backend's kernels: y[i] = f(x[i]);  x.grad[i] += y.grad[i] · f'(x[i]). */
 function unaryKernel(name: string, op: UnaryKernelOp, spec: UnarySpec, x: Tensor): Tensor {
   return runOp(name, [x], () => {
-    const out = uninitialized(x.dtype, x.size); // the kernel writes every element
+    const out = outputArray(x.dtype, x.size); // the kernel writes every element
     kernels().unaryForward(op, x.data, out);
     return {
       out: new Tensor(out, x.shape),
