@@ -6,3 +6,6 @@ export { maxPool2x2 } from "./maxpool";
 export { biasGrad, reluForward, reluBackward } from "./elementwise";
 export { lstmGatesForward, lstmGatesBackward, gruGatesForward, gruGatesBackward, ugrnnGatesForward, ugrnnGatesBackward } from "./recurrent";
 export { winogradConv, winogradFilter, winogradScratchBytes } from "./winograd";
+export { convForwardRelu, reluMaskBiasGrad } from "./conv";
+export { maxPool2x2Backward } from "./maxpool";
+export { firstNonFinite } from "./finite";

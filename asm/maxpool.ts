@@ -62,3 +62,76 @@ export function maxPool2x2(x: usize, y: usize, arg: usize, h: i32, w: i32, ho: i
     }
   }
 }
+
+/**
+ * New value of one gradient lane set: where `m` is set, gx (+)= g; elsewhere gx is kept (accumulate)
+ * or +0 (overwrite). Adding g to +0 when overwriting makes a −0 gradient +0, as the definition's
+ * zero-fill-then-add does.
+ */
+@inline function scatterLanes(old: v128, g: v128, m: v128, accumulate: bool): v128 {
+  const base = accumulate ? old : f32x4.splat(0);
+  return v128.bitselect(f32x4.add(base, g), base, m);
+}
+
+/**
+ * x.grad[argmax[p,i,j]] (+)= y.grad[p,i,j] for the 2×2, stride-2 pooling above, planes p in
+ * [p0, p1): each window's four gradients are written at once — y.grad where the tap is the window's
+ * argmax (arg − (flat index of the window's top-left tap) ∈ {0, 1, w, w+1}), else 0 (or the old
+ * value when accumulating). accumulate = 0 overwrites x.grad without reading it, the row and column
+ * no window covers (odd h or w) included. The last argument is the pool's per-thread scratch (unused).
+ */
+export function maxPool2x2Backward(gy: usize, arg: usize, gx: usize, h: i32, w: i32, ho: i32, wo: i32, p0: i32, p1: i32, accumulate: i32, _scratch: usize): void {
+  const acc = accumulate != 0;
+  const lane = i32x4(0, 2, 4, 6);
+  for (let p = p0; p < p1; p++) {
+    for (let i = 0; i < ho; i++) {
+      const rowIndex = (p * h + 2 * i) * w; // flat index of x[p, 2i, 0]
+      const top = gx + (<usize>rowIndex << 2);
+      const bottom = top + (<usize>w << 2);
+      const out = (p * ho + i) * wo;
+      let j = 0;
+      for (; j + 4 <= wo; j += 4) {
+        const g = v128.load(gy + (<usize>(out + j) << 2));
+        // d: where in its window each of the four maxima lies (0, 1, w or w + 1)
+        const d = i32x4.sub(v128.load(arg + (<usize>(out + j) << 2)), i32x4.add(i32x4.splat(rowIndex + 2 * j), lane));
+        const o = <usize>(2 * j) << 2;
+        // top row: taps (0,0) and (0,1) of windows j..j+3, interleaved into eight columns
+        const m00 = i32x4.eq(d, i32x4.splat(0)), m01 = i32x4.eq(d, i32x4.splat(1));
+        const m10 = i32x4.eq(d, i32x4.splat(w)), m11 = i32x4.eq(d, i32x4.splat(w + 1));
+        const topLo = i32x4.shuffle(m00, m01, 0, 4, 1, 5), topHi = i32x4.shuffle(m00, m01, 2, 6, 3, 7);
+        const botLo = i32x4.shuffle(m10, m11, 0, 4, 1, 5), botHi = i32x4.shuffle(m10, m11, 2, 6, 3, 7);
+        const gLo = i32x4.shuffle(g, g, 0, 0, 1, 1), gHi = i32x4.shuffle(g, g, 2, 2, 3, 3);
+        const zero = f32x4.splat(0);
+        const t0 = acc ? v128.load(top + o) : zero, t1 = acc ? v128.load(top + o, 16) : zero;
+        const b0 = acc ? v128.load(bottom + o) : zero, b1 = acc ? v128.load(bottom + o, 16) : zero;
+        v128.store(top + o, scatterLanes(t0, gLo, topLo, acc));
+        v128.store(top + o, scatterLanes(t1, gHi, topHi, acc), 16);
+        v128.store(bottom + o, scatterLanes(b0, gLo, botLo, acc));
+        v128.store(bottom + o, scatterLanes(b1, gHi, botHi, acc), 16);
+      }
+      for (; j < wo; j++) {
+        const g = load<f32>(gy + (<usize>(out + j) << 2));
+        const d = load<i32>(arg + (<usize>(out + j) << 2)) - (rowIndex + 2 * j);
+        const o = <usize>(2 * j) << 2;
+        scatterOne(top + o, g, d == 0, acc);
+        scatterOne(top + o + 4, g, d == 1, acc);
+        scatterOne(bottom + o, g, d == w, acc);
+        scatterOne(bottom + o + 4, g, d == w + 1, acc);
+      }
+      // a column no window covers (odd w): nothing flows there
+      if (!acc && 2 * wo < w) {
+        store<f32>(top + (<usize>(w - 1) << 2), 0);
+        store<f32>(bottom + (<usize>(w - 1) << 2), 0);
+      }
+    }
+    // rows no window covers (odd h): nothing flows there
+    if (!acc) {
+      for (let r = 2 * ho; r < h; r++) memory.fill(gx + (<usize>((p * h + r) * w) << 2), 0, <usize>w << 2);
+    }
+  }
+}
+
+@inline function scatterOne(at: usize, g: f32, chosen: bool, accumulate: bool): void {
+  const base: f32 = accumulate ? load<f32>(at) : 0;
+  store<f32>(at, chosen ? base + g : base);
+}

@@ -2,6 +2,7 @@
 import { relu, sigmoid, tanh } from "../ops/elementwise.js";
 import { flatten } from "../ops/view.js";
 import type { Tensor } from "../tensor.js";
+import { Conv2d } from "./conv.js";
 import { Module } from "./module.js";
 
 /** The layer y = max(x, 0). */
@@ -47,7 +48,11 @@ export class Flatten extends Module {
   }
 }
 
-/** Runs modules in order; they are named "0", "1", … as in PyTorch. */
+/**
+ * Runs modules in order; they are named "0", "1", … as in PyTorch. Where an nn.Conv2d is directly
+ * followed by an nn.ReLU (neither with its forward replaced), the pair runs as one op with the ReLU
+ * in the convolution's epilogue (`Conv2d.forwardRelu`): the same numbers as running them one by one.
+ */
 export class Sequential extends Module {
   /** The layers, in order. */
   readonly layers: Module[];
@@ -56,10 +61,24 @@ export class Sequential extends Module {
     this.layers = layers;
     layers.forEach((m, i) => this.module(String(i), m));
   }
-  /** Feed x through every layer in order. */
+  /** Feed x through every layer in order (a Conv2d and the ReLU after it as one fused op). */
   forward(x: Tensor): Tensor {
     let h = x;
-    for (const m of this.layers) h = m.forward(h) as Tensor;
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) {
+      const m = layers[i]!;
+      if (m instanceof Conv2d && fusesWithRelu(m, layers[i + 1])) {
+        h = m.forwardRelu(h);
+        i++; // the ReLU ran in the conv's epilogue
+        continue;
+      }
+      h = m.forward(h) as Tensor;
+    }
     return h;
   }
+}
+
+/** A Conv2d whose forward is Conv2d's own, followed by a ReLU whose forward is ReLU's own: fusable. */
+function fusesWithRelu(conv: Conv2d, next: Module | undefined): boolean {
+  return next instanceof ReLU && next.forward === ReLU.prototype.forward && conv.forward === Conv2d.prototype.forward;
 }

@@ -29,3 +29,9 @@ export const fastKernels: Partial<Kernels> = {
   retainOperand: fastRetain,
   releaseOperand: fastRelease,
 };
+
+/** The conv epilogue kernels (see ConvEpilogueKernels), found by the conv2d op beside the Kernels. */
+export const fastConvEpilogue: ConvEpilogueKernels = { conv2dReluForward: fastConv2dReluForward, reluMaskBiasGrad: fastReluMaskBiasGrad };
+Object.assign(fastKernels, fastConvEpilogue);
+import { fastConv2dReluForward, fastReluMaskBiasGrad } from "./conv.js";
+import type { ConvEpilogueKernels } from "../kernels.js";

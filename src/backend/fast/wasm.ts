@@ -105,3 +105,20 @@ function build(module: WebAssembly.Module, relaxed: boolean, shared: boolean): W
   runtime = { module, memory, exports: instantiate(module, memory), relaxed, shared };
   return runtime;
 }
+
+/** The conv epilogue kernels' exports (asm/conv.ts, asm/maxpool.ts, asm/finite.ts), merged into KernelExports. */
+export interface KernelExports {
+  convForwardRelu(x: number, w: number, y: number, bias: number, geo: number, b0: number, b1: number, c0: number, c1: number, scratch: number): void;
+  reluMaskBiasGrad(y: number, gy: number, gm: number, gb: number, batch: number, cout: number, plane: number, c0: number, c1: number, scratch: number): void;
+  maxPool2x2Backward(gy: number, arg: number, gx: number, h: number, w: number, ho: number, wo: number, p0: number, p1: number, accumulate: number, scratch: number): void;
+  firstNonFinite(x: number, n: number): number;
+}
+
+/** Tasks of the conv epilogues, appended to TASKS (workers receive the whole list when they start). */
+export const EPILOGUE_TASKS = ["convForwardRelu", "reluMaskBiasGrad", "maxPool2x2Backward"] as const;
+for (const t of EPILOGUE_TASKS) if (!(TASKS as readonly string[]).includes(t)) (TASKS as unknown as string[]).push(t);
+
+/** A task of `EPILOGUE_TASKS` for `WorkerPool.run` (TaskName is the type of the original list). */
+export function epilogueTask(name: (typeof EPILOGUE_TASKS)[number], args: number[]): { name: TaskName; args: number[] } {
+  return { name: name as unknown as TaskName, args };
+}
