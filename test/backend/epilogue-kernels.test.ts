@@ -84,7 +84,7 @@ describe("2×2 max-pool backward in wasm", () => {
 
   it("runs the kernel itself on small planes too (direct call, no size threshold)", () => {
     const ctx = fastContext()!;
-    for (const [h, w] of [[2, 2], [3, 5], [5, 3], [7, 9], [8, 16], [9, 17]] as const) {
+    for (const [h, w] of [[2, 2], [3, 5], [5, 3], [7, 9], [8, 16], [9, 17], [6, 13], [14, 14], [4, 31]] as const) {
       const p = plain2x2(2, 3, h, w);
       const { arg, gy, old } = poolCase(p, h * 31 + w);
       for (const accumulate of [false, true]) {

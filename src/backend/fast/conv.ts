@@ -1,9 +1,12 @@
 /**
- * The fast convolution kernels: im2col + GEMM in WebAssembly. Threads take images when the batch is
- * large enough, else channels, so no two threads write the same element and the result does not
- * depend on the thread count. The bias is added inside the forward kernel, and its gradient is
- * reduced beside the weight gradient from the same copy of y.grad. float64 data and calls too
- * large for the module's memory go to the TypeScript "js" kernels; tiny problems to the definitions.
+ * The fast convolution kernels: im2col + GEMM (or Winograd F(2×2, 3×3), see winograd.ts) in
+ * WebAssembly. Threads take images when the batch is large enough, else channels, so no two threads
+ * write the same element and the result does not depend on the thread count. The bias is added
+ * inside the forward kernel, and its gradient is reduced beside the weight gradient from the same
+ * copy of y.grad. The ReLU epilogue (`fastConv2dReluForward`) applies max(·, 0) in that same pass
+ * over the output rows, and its backward mask runs in one pass with the bias gradient
+ * (`fastReluMaskBiasGrad`). float64 data and calls too large for the module's memory go to the
+ * TypeScript "js" kernels; tiny problems to the definitions.
  */
 import type { TypedArray } from "../../dtype.js";
 import { conv2dBackwardInputJs, conv2dBackwardWeightJs, conv2dForwardJs } from "../im2col.js";

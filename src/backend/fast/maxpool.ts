@@ -1,7 +1,8 @@
 /**
  * Fast max pooling. The common 2×2, stride-2, unpadded window runs branch-free in WebAssembly SIMD
  * for float32 (data-dependent branches mispredict on real activations) and as straight-line code
- * otherwise; every other geometry goes to the definition. Same answers as the definition, ties
+ * otherwise; its backward runs in wasm from the forward's argmax (one write per input pixel, no
+ * zero-fill). Every other geometry goes to the definition. Same answers as the definition, ties
  * and NaN included.
  */
 import type { TypedArray } from "../../dtype.js";
