@@ -6,12 +6,13 @@
  *   bias.grad[c] += Σ_{b,i,j} y.grad[b,c,i,j]
  * Out-of-range pixels read 0 ("zeros") or wrap around ("circular", a torus).
  */
-import { gradBuffer, gradTarget, runOp } from "../autograd.js";
+import { gradBuffer, gradTarget, isGradEnabled, runOp } from "../autograd.js";
 import { kernels } from "../backend/index.js";
 import type { Conv2dArgs, ConvEpilogueKernels, Kernels } from "../backend/kernels.js";
 import { conv2dBackwardBiasReference, conv2dReluForwardReference, reluMaskBiasGradReference } from "../backend/reference.js";
 import { uninitialized, type TypedArray } from "../dtype.js";
 import { recycle, takeUninitialized } from "../grad-pool.js";
+import { storageProvider } from "../storage.js";
 import { countWork } from "../profile.js";
 import { checkElementCount, fmt, ShapeError } from "../shape.js";
 import { Tensor } from "../tensor.js";
@@ -161,14 +162,21 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dO
   const { products, realProducts } = conv2dWork(g);
   const plane = g.ho * g.wo;
   const n = g.batch * g.cout * plane;
+  // a recorded graph's backward reads y for the ReLU mask: it keeps its own copy where the kernels
+  // use it in place (see `maskCopy`), instead of copying the output back in
+  const recorded = relu && isGradEnabled() && inputs.some((t) => t.requiresGrad);
   return runOp(relu ? "conv2dRelu" : "conv2d", inputs, () => {
     const y = uninitialized(x.dtype, n); // the kernel writes every element
     const k = kernels();
+    let kept: Float32Array | null = null;
     if (relu) {
       // y[b,c,i,j] = max(Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] + bias[c], 0)
       const fused = epilogueKernels(k);
-      if (fused) fused.conv2dReluForward(x.data, w.data, y, g, b ? b.data : null);
-      else conv2dReluForwardReference(x.data, w.data, y, g, b ? b.data : null, k.conv2dForward);
+      kept = recorded && fused && x.dtype === "float32" ? maskCopy(n) : null;
+      const target = kept ?? y;
+      if (fused) fused.conv2dReluForward(x.data, w.data, target, g, b ? b.data : null);
+      else conv2dReluForwardReference(x.data, w.data, target, g, b ? b.data : null, k.conv2dForward);
+      if (kept) y.set(kept);
     } else {
       // y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] + bias[c]
       k.conv2dForward(x.data, w.data, y, g, b ? b.data : null);
@@ -192,7 +200,7 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dO
           // gradient right after this), else into storage of our own.
           const gz = out._retainGrad ? (scratch = takeUninitialized(x.dtype, n, "recycled")) : gy;
           const mask = epilogueKernels(k)?.reluMaskBiasGrad ?? reluMaskBiasGradReference;
-          mask(out.data, gy, gz, g, wantsBias ? gradBuffer(b!) : null);
+          mask(kept ?? out.data, gy, gz, g, wantsBias ? gradBuffer(b!) : null);
           gy = gz;
           biasDone = true;
         }
@@ -216,8 +224,21 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dO
         if (relu) countWork(0, n);
         if (scratch) recycle(scratch);
       },
+      // the graph is freed: nothing reads the kept copy of y again
+      release: kept ? () => recycle(kept!) : undefined,
     };
   });
+}
+
+/**
+ * Room for the fused op's private copy of its output, in the fast kernels' WebAssembly memory
+ * (null when there is none, or no room): the forward writes y there in place and copies it into
+ * the output tensor, and the backward's ReLU mask reads it there, so y is not copied back into wasm
+ * memory. Only the op's backward reads it; the op's release hook gives it back when the graph is
+ * freed (a graph never run backward leaves it to the storage's FinalizationRegistry backstop).
+ */
+function maskCopy(n: number): Float32Array | null {
+  return storageProvider()?.take(n) ?? null;
 }
 
 /** The active backend's conv epilogue kernels, when it has them (the fast backend does). */

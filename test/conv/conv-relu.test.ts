@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as fl from "../../src/index.js";
 import { getBackend, setBackend } from "../../src/backend/index.js";
+import { fastContext } from "../../src/backend/fast/context.js";
 import { gradcheck } from "../../src/gradcheck.js";
 import { conv2d, type Conv2dOptions } from "../../src/ops/conv.js";
 import { relu } from "../../src/ops/elementwise.js";
@@ -140,6 +141,23 @@ describe("conv2d with activation relu equals relu(conv2d(…))", () => {
     expect(Array.from(y.grad!.data)).toEqual(Array.from(weights.data));
     const want = run(c, 3, "float32", false);
     expectClose(w!.grad!.data, want.gw, 0, "w.grad");
+  });
+
+  it("gives its private copy of y (wasm memory) back when the graph is freed, and takes none without a graph", () => {
+    const c = CASES[2]!;
+    const [x, w, b] = inputs(c, 8, "float32");
+    const heap = fastContext()!.arena.heap;
+    // warm up, so the arena's and gradients' blocks exist before counting
+    sum(conv2d(x!, w!, b!, { ...c.opts, activation: "relu" })).backward();
+    const before = heap.stats().blocks;
+    for (let i = 0; i < 3; i++) sum(conv2d(x!, w!, b!, { ...c.opts, activation: "relu" })).backward();
+    fl.noGrad(() => conv2d(x!, w!, b!, { ...c.opts, activation: "relu" }));
+    expect(heap.stats().blocks).toBe(before);
+    // held while the graph lives
+    const y = conv2d(x!, w!, b!, { ...c.opts, activation: "relu" });
+    expect(heap.stats().blocks).toBe(before + 1);
+    sum(y).backward();
+    expect(heap.stats().blocks).toBe(before);
   });
 
   it("records one conv2dRelu op, counted as the conv plus one add per output", () => {
