@@ -23,6 +23,19 @@ export function convScratchBytes(g: Geometry): i32 {
  * the bias is added while those rows are still in cache.
  */
 export function convForward(x: usize, w: usize, y: usize, bias: usize, g: Geometry, b0: i32, b1: i32, c0: i32, c1: i32, scratch: usize): void {
+  forwardRange(x, w, y, bias, g, b0, b1, c0, c1, scratch, false);
+}
+
+/**
+ * y[b,c,i,j] = max(Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] (+ bias[c]), 0): the
+ * conv above with its ReLU applied in the same pass as the bias, while the rows are in cache
+ * (a NaN stays NaN, as relu's definition has it).
+ */
+export function convForwardRelu(x: usize, w: usize, y: usize, bias: usize, g: Geometry, b0: i32, b1: i32, c0: i32, c1: i32, scratch: usize): void {
+  forwardRange(x, w, y, bias, g, b0, b1, c0, c1, scratch, true);
+}
+
+@inline function forwardRange(x: usize, w: usize, y: usize, bias: usize, g: Geometry, b0: i32, b1: i32, c0: i32, c1: i32, scratch: usize, relu: bool): void {
   const K = g.cin * g.kh * g.kw;
   const N = g.ho * g.wo;
   const col = align64(scratch);
@@ -35,7 +48,63 @@ export function convForward(x: usize, w: usize, y: usize, bias: usize, g: Geomet
       src = col;
     }
     gemm(0, 0, c1 - c0, N, K, w + bytes(c0 * K), K, src, N, y + bytes((b * g.cout + c0) * N), N, 0, gs);
-    if (bias != 0) addBiasPlanes(y + bytes(b * g.cout * N), bias, N, c0, c1);
+    if (relu) biasReluPlanes(y + bytes(b * g.cout * N), bias, N, c0, c1);
+    else if (bias != 0) addBiasPlanes(y + bytes(b * g.cout * N), bias, N, c0, c1);
+  }
+}
+
+/**
+ * y[c, n] = max(y[c, n] + bias[c], 0)   for channels c in [c0, c1) of one image whose planes hold
+ * `plane` values (bias = 0: no bias). wasm's max keeps a NaN and makes max(−0, 0) = +0, as relu does.
+ */
+function biasReluPlanes(y: usize, bias: usize, plane: i32, c0: i32, c1: i32): void {
+  const zero = f32x4.splat(0);
+  for (let c = c0; c < c1; c++) {
+    const v: f32 = bias != 0 ? load<f32>(bias + bytes(c)) : 0;
+    const vv = f32x4.splat(v);
+    const row = y + bytes(c * plane);
+    let n = 0;
+    if (bias != 0) {
+      for (; n + 4 <= plane; n += 4) v128.store(row + bytes(n), f32x4.max(f32x4.add(v128.load(row + bytes(n)), vv), zero));
+      for (; n < plane; n++) store<f32>(row + bytes(n), max<f32>(load<f32>(row + bytes(n)) + v, 0));
+    } else {
+      for (; n + 4 <= plane; n += 4) v128.store(row + bytes(n), f32x4.max(v128.load(row + bytes(n)), zero));
+      for (; n < plane; n++) store<f32>(row + bytes(n), max<f32>(load<f32>(row + bytes(n)), 0));
+    }
+  }
+}
+
+/**
+ * The backward of the ReLU epilogue, before the conv's own backward kernels:
+ *   gm[b,c,n] = y.grad[b,c,n] · 1[y[b,c,n] > 0]     (bits masked: nothing, not even a NaN, passes where y ≤ 0)
+ *   bias.grad[c] += Σ_{b,n} gm[b,c,n]               (when gb ≠ 0)
+ * for channels c in [c0, c1) (arrays batch × cout × plane; gm may be gy itself). The bias sum runs
+ * in the order of elementwise.ts's `biasGrad` (four lanes, then the tail), so the fused op's bias
+ * gradient is the unfused one's to the bit. The last argument is the pool's per-thread scratch (unused).
+ */
+export function reluMaskBiasGrad(y: usize, gy: usize, gm: usize, gb: usize, batch: i32, cout: i32, plane: i32, c0: i32, c1: i32, _scratch: usize): void {
+  const zero = f32x4.splat(0);
+  for (let c = c0; c < c1; c++) {
+    let acc = f32x4.splat(0);
+    let tail: f32 = 0;
+    for (let b = 0; b < batch; b++) {
+      const o = bytes((b * cout + c) * plane);
+      let n = 0;
+      for (; n + 4 <= plane; n += 4) {
+        const m = v128.and(v128.load(gy + o + bytes(n)), f32x4.gt(v128.load(y + o + bytes(n)), zero));
+        v128.store(gm + o + bytes(n), m);
+        acc = f32x4.add(acc, m);
+      }
+      for (; n < plane; n++) {
+        const m: f32 = load<f32>(y + o + bytes(n)) > 0 ? load<f32>(gy + o + bytes(n)) : 0;
+        store<f32>(gm + o + bytes(n), m);
+        tail += m;
+      }
+    }
+    if (gb != 0) {
+      const s = f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1) + f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3) + tail;
+      store<f32>(gb + bytes(c), load<f32>(gb + bytes(c)) + s);
+    }
   }
 }
 

@@ -8,3 +8,6 @@ export { lstmGatesForward, lstmGatesBackward, gruGatesForward, gruGatesBackward,
 export { winogradConv, winogradFilter, winogradScratchBytes } from "./winograd";
 export { unaryForward, unaryBackward, binaryForward, binaryBackward } from "./pointwise";
 export { sumLast, expandLast, extremeLast, logSumExpLast, logSumExpLastBackward, softmaxLast, softmaxLastBackward } from "./rows";
+export { convForwardRelu, reluMaskBiasGrad } from "./conv";
+export { maxPool2x2Backward } from "./maxpool";
+export { firstNonFinite } from "./finite";

@@ -187,13 +187,20 @@ function inputTransform(x: usize, v: usize, ld: i32, col0: i32, g: Geometry, th:
   store<f32>(at(v, (k + 3) * plane + o), e1 - e3);
 }
 
+/** `winogradConv`'s flags: add into y instead of overwriting it. */
+const ACCUMULATE: i32 = 1;
+/** `winogradConv`'s flags: the ReLU epilogue, y = max(value, 0) for the value stored (a NaN stays NaN). */
+const RELU: i32 = 2;
+
 /**
  * y[c, 2ti + r, 2tj + s] (+)= (Aᵀ m A)[r, s] (+ bias[c]) for r, s < 2 inside the ho × wo plane, where
  *   m[a, b] = M[4a + b, c, col0 + t],  (Aᵀ m)[0, b] = m[0,b] + m[1,b] + m[2,b],  (Aᵀ m)[1, b] = m[1,b] − m[2,b] − m[3,b]
  * and the same along b. `y` points at channel 0 of one image; rows of M are `ld` floats apart;
- * accumulate ≠ 0 adds into y.
+ * flags & ACCUMULATE adds into y; flags & RELU stores max(value, 0).
  */
-function outputTransform(m: usize, ld: i32, col0: i32, y: usize, bias: usize, g: Geometry, th: i32, tw: i32, accumulate: i32): void {
+function outputTransform(m: usize, ld: i32, col0: i32, y: usize, bias: usize, g: Geometry, th: i32, tw: i32, flags: i32): void {
+  const accumulate = flags & ACCUMULATE;
+  const relu = (flags & RELU) != 0;
   const plane = g.cout * ld;
   for (let c = 0; c < g.cout; c++) {
     const yp = at(y, c * g.ho * g.wo);
@@ -203,7 +210,7 @@ function outputTransform(m: usize, ld: i32, col0: i32, y: usize, bias: usize, g:
       if (2 * ti + 2 <= g.ho) {
         // four tiles tj .. tj+3 at once while their 8 output columns lie inside the plane
         for (; tj + 4 <= tw && 2 * tj + 8 <= g.wo; tj += 4) {
-          outputTransform4(m, c * ld + col0 + ti * tw + tj, plane, at(yp, 2 * ti * g.wo + 2 * tj), g.wo, b, accumulate);
+          outputTransform4(m, c * ld + col0 + ti * tw + tj, plane, at(yp, 2 * ti * g.wo + 2 * tj), g.wo, b, accumulate, relu);
         }
       }
       for (; tj < tw; tj++) {
@@ -218,11 +225,11 @@ function outputTransform(m: usize, ld: i32, col0: i32, y: usize, bias: usize, g:
         const y11 = f32x4.extract_lane(q1, 1) - f32x4.extract_lane(q1, 2) - f32x4.extract_lane(q1, 3) + b;
         const i = 2 * ti, j = 2 * tj;
         const right = j + 1 < g.wo, down = i + 1 < g.ho;
-        put(at(yp, i * g.wo + j), y00, accumulate);
-        if (right) put(at(yp, i * g.wo + j + 1), y01, accumulate);
+        put(at(yp, i * g.wo + j), y00, accumulate, relu);
+        if (right) put(at(yp, i * g.wo + j + 1), y01, accumulate, relu);
         if (down) {
-          put(at(yp, (i + 1) * g.wo + j), y10, accumulate);
-          if (right) put(at(yp, (i + 1) * g.wo + j + 1), y11, accumulate);
+          put(at(yp, (i + 1) * g.wo + j), y10, accumulate, relu);
+          if (right) put(at(yp, (i + 1) * g.wo + j + 1), y11, accumulate, relu);
         }
       }
     }
@@ -233,9 +240,11 @@ function outputTransform(m: usize, ld: i32, col0: i32, y: usize, bias: usize, g:
  * The output transform of four horizontally adjacent tiles (lane t for tile t, all outputs inside):
  *   Q_r[b] = (Aᵀ m)[r][b] = M[b] + M[4 + b] + M[8 + b] (r = 0), M[4 + b] − M[8 + b] − M[12 + b] (r = 1)
  *   Y_r0 = Q_r[0] + Q_r[1] + Q_r[2],  Y_r1 = Q_r[1] − Q_r[2] − Q_r[3]
- * and y[r, 2t + s] (+)= Y_rs[t] + bias: row r's eight outputs are Y_r0 and Y_r1 interleaved.
+ * and y[r, 2t + s] (+)= Y_rs[t] + bias: row r's eight outputs are Y_r0 and Y_r1 interleaved
+ * (relu: max(…, 0) of what is stored).
  */
-@inline function outputTransform4(m: usize, o: i32, plane: i32, y: usize, wo: i32, bias: f32, accumulate: i32): void {
+@inline function outputTransform4(m: usize, o: i32, plane: i32, y: usize, wo: i32, bias: f32, accumulate: i32, relu: bool): void {
+  const zero = f32x4.splat(0);
   const bv = f32x4.splat(bias);
   for (let r = 0; r < 2; r++) {
     let q0: v128, q1: v128, q2: v128, q3: v128;
@@ -246,15 +255,18 @@ function outputTransform(m: usize, ld: i32, col0: i32, y: usize, bias: usize, g:
     }
     const y0 = f32x4.add(f32x4.add(f32x4.add(q0, q1), q2), bv);
     const y1 = f32x4.add(f32x4.sub(f32x4.sub(q1, q2), q3), bv);
-    const lo = i32x4.shuffle(y0, y1, 0, 4, 1, 5), hi = i32x4.shuffle(y0, y1, 2, 6, 3, 7);
+    let lo = i32x4.shuffle(y0, y1, 0, 4, 1, 5), hi = i32x4.shuffle(y0, y1, 2, 6, 3, 7);
     const row = at(y, r * wo);
     if (accumulate != 0) {
-      v128.store(row, f32x4.add(v128.load(row), lo));
-      v128.store(at(row, 4), f32x4.add(v128.load(at(row, 4)), hi));
-    } else {
-      v128.store(row, lo);
-      v128.store(at(row, 4), hi);
+      lo = f32x4.add(v128.load(row), lo);
+      hi = f32x4.add(v128.load(at(row, 4)), hi);
     }
+    if (relu) {
+      lo = f32x4.max(lo, zero);
+      hi = f32x4.max(hi, zero);
+    }
+    v128.store(row, lo);
+    v128.store(at(row, 4), hi);
   }
 }
 
@@ -273,18 +285,20 @@ function outputTransform(m: usize, ld: i32, col0: i32, y: usize, bias: usize, g:
   return f32x4(load<f32>(at(m, k * plane + o)), load<f32>(at(m, (k + 1) * plane + o)), load<f32>(at(m, (k + 2) * plane + o)), load<f32>(at(m, (k + 3) * plane + o)));
 }
 
-@inline function put(p: usize, v: f32, accumulate: i32): void {
-  store<f32>(p, accumulate != 0 ? load<f32>(p) + v : v);
+@inline function put(p: usize, v: f32, accumulate: i32, relu: bool): void {
+  const r = accumulate != 0 ? load<f32>(p) + v : v;
+  store<f32>(p, relu ? max<f32>(r, 0) : r);
 }
 
 /**
  * y[b, c, i, j] (+)= Σ_{c', di, dj} g[c, c', di, dj] · x[b, c', i + di − padH, j + dj − padW] (+ bias[c])
  * for images b in [b0, b1), with the filters already transformed into u = U [16, cout, cin]
  * (`winogradFilter`). Per group of images (their tiles side by side as columns): V = input transform,
- * M[k] = U[k] · V[k] (16 GEMMs), y = output transform.
+ * M[k] = U[k] · V[k] (16 GEMMs), y = output transform. flags: 1 (ACCUMULATE) adds into y, 2 (RELU)
+ * stores max(…, 0) — the conv's ReLU epilogue.
  * The geometry must be 3×3, stride 1, zero padding (the host checks).
  */
-export function winogradConv(x: usize, u: usize, y: usize, bias: usize, g: Geometry, b0: i32, b1: i32, accumulate: i32, scratch: usize): void {
+export function winogradConv(x: usize, u: usize, y: usize, bias: usize, g: Geometry, b0: i32, b1: i32, flags: i32, scratch: usize): void {
   const th = (g.ho + 1) >> 1, tw = (g.wo + 1) >> 1;
   const T = th * tw;
   const G = groupSize(T);
@@ -299,6 +313,6 @@ export function winogradConv(x: usize, u: usize, y: usize, bias: usize, g: Geome
     for (let k = 0; k < 16; k++) {
       gemm(0, 0, g.cout, ld, g.cin, at(u, k * g.cout * g.cin), g.cin, at(v, k * g.cin * ld), ld, at(m, k * g.cout * ld), ld, 0, gs);
     }
-    for (let i = 0; i < n; i++) outputTransform(m, ld, i * T, at(y, (first + i) * g.cout * g.ho * g.wo), bias, g, th, tw, accumulate);
+    for (let i = 0; i < n; i++) outputTransform(m, ld, i * T, at(y, (first + i) * g.cout * g.ho * g.wo), bias, g, th, tw, flags);
   }
 }

@@ -220,3 +220,29 @@ export interface Kernels {
    */
   softmaxLastBackward?(y: TypedArray, gy: TypedArray, gx: TypedArray, rows: number, cols: number, log: boolean, accumulate?: boolean): void;
 }
+
+/** Kernels whose argument lists grew after the interface above was written (declaration merging: these overload it). */
+export interface Kernels {
+  /**
+   * x.grad[argmax[o]] += y.grad[o] with the pooling's geometry (a fast backend runs the common 2×2,
+   * stride-2 window as one write per input pixel instead of a zero-fill and a scatter); without
+   * `args` the scatter above.
+   */
+  maxPool2dBackward?(gy: TypedArray, argmax: Int32Array, gx: TypedArray, accumulate?: boolean, args?: Pool2dArgs): void;
+}
+
+/**
+ * The conv epilogue: a convolution whose bias and ReLU run inside its kernels (`conv2d` with
+ * `activation: "relu"`). A backend may supply these beside its Kernels (the fast one does); the op
+ * falls back to the definitions in src/backend/reference.ts (`conv2dReluForwardReference` composes
+ * the backend's conv2dForward with ReLU in place).
+ */
+export interface ConvEpilogueKernels {
+  /** y[b,c,i,j] = max(Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] + bias[c], 0)  (a NaN stays NaN) */
+  conv2dReluForward(x: TypedArray, w: TypedArray, y: TypedArray, args: Conv2dArgs, bias?: TypedArray | null): void;
+  /**
+   * gm[b,c,i,j] = y.grad[b,c,i,j] · 1[y[b,c,i,j] > 0]  (nothing passes where y ≤ 0 or NaN, not even a
+   * NaN gradient), and when gb is given bias.grad[c] += Σ_{b,i,j} gm[b,c,i,j]. gm may be gy itself.
+   */
+  reluMaskBiasGrad(y: TypedArray, gy: TypedArray, gm: TypedArray, args: Conv2dArgs, gb?: TypedArray | null): void;
+}

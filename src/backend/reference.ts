@@ -181,3 +181,41 @@ export const referenceKernels: Required<Kernels> = {
   releaseOperand: () => {},
   ...elementwiseReferenceKernels,
 };
+
+/** y[i] = max(y[i], 0) for i < n, in place (a NaN stays NaN; −0 becomes +0, as reluForwardReference gives). */
+export function reluInPlaceReference(y: TypedArray, n: number): void {
+  for (let i = 0; i < n; i++) if (!(y[i]! > 0) && !Number.isNaN(y[i]!)) y[i] = 0;
+}
+
+/**
+ * y = max(conv2d(x, w) + bias, 0): the conv kernel `conv` (the definition by default; the op passes
+ * the active backend's), then ReLU in place.
+ *   y[b,c,i,j] = max(Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] + bias[c], 0)
+ */
+export function conv2dReluForwardReference(
+  x: TypedArray, w: TypedArray, y: TypedArray, p: Conv2dArgs, bias?: TypedArray | null,
+  conv: Kernels["conv2dForward"] = conv2dForwardReference,
+): void {
+  conv(x, w, y, p, bias);
+  reluInPlaceReference(y, p.batch * p.cout * p.ho * p.wo);
+}
+
+/**
+ * gm[b,c,i,j] = y.grad[b,c,i,j] · 1[y[b,c,i,j] > 0]  and  bias.grad[c] += Σ_{b,i,j} gm[b,c,i,j] (when gb
+ * is given): the ReLU epilogue's backward, before the conv's. gm may be gy itself.
+ */
+export function reluMaskBiasGradReference(y: TypedArray, gy: TypedArray, gm: TypedArray, p: Conv2dArgs, gb?: TypedArray | null): void {
+  const plane = p.ho * p.wo;
+  for (let b = 0; b < p.batch; b++)
+    for (let c = 0; c < p.cout; c++) {
+      const o = (b * p.cout + c) * plane;
+      let s = 0;
+      for (let n = o; n < o + plane; n++) {
+        // gm = y.grad · 1[y > 0]
+        const v = y[n]! > 0 ? gy[n]! : 0;
+        gm[n] = v;
+        s += v;
+      }
+      if (gb) gb[c] = gb[c]! + s;
+    }
+}

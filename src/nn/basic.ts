@@ -2,8 +2,9 @@
 import { relu, sigmoid, tanh } from "../ops/elementwise.js";
 import { flatten } from "../ops/view.js";
 import type { Tensor } from "../tensor.js";
+import { Conv2d } from "./conv.js";
 import { Module } from "./module.js";
-import { markLeafLayers, runLayer } from "./internal-outputs.js";
+import { markLeafLayers, runLayer, runLayerAs } from "./internal-outputs.js";
 import { markEscaped } from "../storage.js";
 
 /** The layer y = max(x, 0). */
@@ -49,7 +50,11 @@ export class Flatten extends Module {
   }
 }
 
-/** Runs modules in order; they are named "0", "1", … as in PyTorch. */
+/**
+ * Runs modules in order; they are named "0", "1", … as in PyTorch. Where an nn.Conv2d is directly
+ * followed by an nn.ReLU (neither with its forward replaced), the pair runs as one op with the ReLU
+ * in the convolution's epilogue (`Conv2d.forwardRelu`): the same numbers as running them one by one.
+ */
 export class Sequential extends Module {
   /** The layers, in order. */
   readonly layers: Module[];
@@ -59,16 +64,31 @@ export class Sequential extends Module {
     layers.forEach((m, i) => this.module(String(i), m));
   }
   /**
-   * Feed x through every layer in order. An output passed from one of fundl's leaf layers straight
-   * to another is never handed to user code, so the graph owns its storage (src/nn/internal-outputs.ts).
+   * Feed x through every layer in order (a Conv2d and the ReLU after it as one fused op). An output
+   * passed from one of fundl's leaf layers straight to another is never handed to user code, so the
+   * graph owns its storage (src/nn/internal-outputs.ts).
    */
   forward(x: Tensor): Tensor {
     let h = x;
-    const n = this.layers.length;
-    for (let i = 0; i < n; i++) h = runLayer(this.layers[i]!, h, this.layers[i + 1]) as Tensor;
+    const layers = this.layers;
+    for (let i = 0; i < layers.length; i++) {
+      const m = layers[i]!;
+      if (m instanceof Conv2d && fusesWithRelu(m, layers[i + 1])) {
+        const conv = m;
+        h = runLayerAs(conv, () => conv.forwardRelu(h), layers[i + 2]);
+        i++; // the ReLU ran in the conv's epilogue
+        continue;
+      }
+      h = runLayer(m, h, layers[i + 1]) as Tensor;
+    }
     markEscaped(h.data); // a last layer that hands its input on unchanged (Identity, eval Dropout) returns owned storage
     return h;
   }
 }
 
 markLeafLayers(ReLU, Sigmoid, Tanh, Identity, Flatten);
+
+/** A Conv2d whose forward is Conv2d's own, followed by a ReLU whose forward is ReLU's own: fusable. */
+function fusesWithRelu(conv: Conv2d, next: Module | undefined): boolean {
+  return next instanceof ReLU && next.forward === ReLU.prototype.forward && conv.forward === Conv2d.prototype.forward;
+}

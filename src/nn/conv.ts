@@ -73,6 +73,14 @@ export class Conv2d extends Module {
   forward(x: Tensor): Tensor {
     return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, paddingMode: this.paddingMode });
   }
+
+  /**
+   * max(`forward(x)`, 0) as one op, the ReLU in the convolution's epilogue (`conv2d` with
+   * `activation: "relu"`): what nn.Sequential runs for this layer followed by an nn.ReLU.
+   */
+  forwardRelu(x: Tensor): Tensor {
+    return conv2d(x, this.weight, this.bias, { stride: this.stride, padding: this.padding, paddingMode: this.paddingMode, activation: "relu" });
+  }
 }
 
 markLeafLayers(Conv2d);

@@ -25,3 +25,9 @@ export function runLayer(layer: Module, x: unknown, next: Module | undefined): u
   if (next !== undefined && isLeafLayer(layer) && isLeafLayer(next)) return graphOwnedOutputs(() => layer.forward(x));
   return layer.forward(x);
 }
+
+/** `run` (a forward of `layer` fused with the layers after it); graph-owned when it goes straight into another leaf layer (`next`). */
+export function runLayerAs<T>(layer: Module, run: () => T, next: Module | undefined): T {
+  if (next !== undefined && isLeafLayer(layer) && isLeafLayer(next)) return graphOwnedOutputs(run);
+  return run();
+}

@@ -6,11 +6,13 @@
  *   bias.grad[c] += Σ_{b,i,j} y.grad[b,c,i,j]
  * Out-of-range pixels read 0 ("zeros") or wrap around ("circular", a torus).
  */
-import { gradBuffer, gradTarget, runOp } from "../autograd.js";
+import { gradBuffer, gradTarget, isGradEnabled, runOp } from "../autograd.js";
 import { kernels } from "../backend/index.js";
-import type { Conv2dArgs } from "../backend/kernels.js";
-import { conv2dBackwardBiasReference } from "../backend/reference.js";
-import { uninitialized } from "../dtype.js";
+import type { Conv2dArgs, ConvEpilogueKernels, Kernels } from "../backend/kernels.js";
+import { conv2dBackwardBiasReference, conv2dReluForwardReference, reluMaskBiasGradReference } from "../backend/reference.js";
+import { uninitialized, type TypedArray } from "../dtype.js";
+import { recycle, takeUninitialized } from "../grad-pool.js";
+import { locationOf, storageProvider } from "../storage.js";
 import { countWork } from "../profile.js";
 import { checkElementCount, fmt, ShapeError } from "../shape.js";
 import { Tensor } from "../tensor.js";
@@ -36,7 +38,16 @@ export interface Conv2dOptions {
   padding?: Conv2dPadding;
   /** "zeros" (default) or "circular" (indices wrap around, at most once per side). */
   paddingMode?: PaddingMode;
+  /**
+   * An activation applied inside the convolution's kernels (its epilogue): "relu" gives
+   * max(conv2d(x, w, b), 0) as one op, the same numbers as `relu(conv2d(x, w, b))` without a
+   * separate pass over the output or its gradient. Default: none.
+   */
+  activation?: Conv2dActivation | null;
 }
+
+/** Activations `conv2d` can apply in its epilogue. */
+export type Conv2dActivation = "relu";
 
 /** Positive integer pair from a number or [a, b]; `what` names the option in errors. */
 export function pair(op: string, what: string, v: number | readonly number[], min: number): [number, number] {
@@ -66,8 +77,10 @@ export function conv2dGeometry(x: Tensor, w: Tensor, options: Conv2dOptions = {}
     throw new ShapeError(`${op}: input ${fmt(x.shape)} has ${cin} channels (dim 1) but weight ${fmt(w.shape)} expects ${cin2} (dim 1)`);
   }
   if (cout < 1 || kh < 1 || kw < 1) throw new ShapeError(`${op}: weight ${fmt(w.shape)} has an empty dimension`);
-  const known = new Set(["stride", "padding", "paddingMode"]);
-  for (const k of Object.keys(options)) if (!known.has(k)) throw new TypeError(`${op}: unknown option "${k}" (expected stride, padding, paddingMode)`);
+  const known = new Set(["stride", "padding", "paddingMode", "activation"]);
+  for (const k of Object.keys(options)) if (!known.has(k)) throw new TypeError(`${op}: unknown option "${k}" (expected stride, padding, paddingMode, activation)`);
+  const act = options.activation;
+  if (act !== undefined && act !== null && act !== "relu") throw new RangeError(`${op}: activation must be "relu" or null, got ${JSON.stringify(act)}`);
   const [strideH, strideW] = pair(op, "stride", options.stride ?? 1, 1);
   const padMode = options.paddingMode ?? "zeros";
   if (padMode !== "zeros" && padMode !== "circular") {
@@ -125,9 +138,15 @@ export function conv2dWork(g: Conv2dArgs): { products: number; realProducts: num
 }
 
 /**
- * fl.conv2d(x, w, b?, { stride, padding, paddingMode }). The profiler counts
+ * fl.conv2d(x, w, b?, { stride, padding, paddingMode, activation }). The profiler counts
  * B·Ho·Wo·Cout·Cin·kH·kW multiplies (and as many adds, bias included) — in the seed's setting
  * B·D²·N²·Cx·Cy — and `extra.realMultiplies`, the products that touched real pixels.
+ *
+ * With `activation: "relu"` the op is "conv2dRelu" (one graph node, and one row in the profiler):
+ *   y[b,c,i,j] = max(z[b,c,i,j], 0),  z = the convolution above
+ *   z.grad[b,c,i,j] = y.grad[b,c,i,j] · 1[y[b,c,i,j] > 0]    (= 1[z > 0]: y > 0 exactly where z > 0)
+ * and z.grad feeds the convolution's backward equations. The ReLU runs in the conv kernels'
+ * epilogue (with the bias), its mask in one pass with the bias gradient.
  */
 export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dOptions = {}): Tensor {
   checkTensor("conv2d", x);
@@ -139,38 +158,92 @@ export function conv2d(x: Tensor, w: Tensor, b?: Tensor | null, options: Conv2dO
   }
   const inputs = b ? [x, w, b] : [x, w];
   sameDType("conv2d", ...inputs);
+  const relu = options.activation === "relu";
   const { products, realProducts } = conv2dWork(g);
   const plane = g.ho * g.wo;
-  return runOp("conv2d", inputs, () => {
-    const y = outputArray(x.dtype, g.batch * g.cout * plane); // the kernel writes every element
-    // y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] + bias[c]
-    kernels().conv2dForward(x.data, w.data, y, g, b ? b.data : null);
+  const n = g.batch * g.cout * plane;
+  // a recorded graph's backward reads y for the ReLU mask: it keeps its own copy where the kernels
+  // use it in place (see `maskCopy`), instead of copying the output back in
+  const recorded = relu && isGradEnabled() && inputs.some((t) => t.requiresGrad);
+  return runOp(relu ? "conv2dRelu" : "conv2d", inputs, () => {
+    const y = outputArray(x.dtype, n); // the kernel writes every element
+    const k = kernels();
+    let kept: Float32Array | null = null;
+    if (relu) {
+      // y[b,c,i,j] = max(Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] + bias[c], 0)
+      const fused = epilogueKernels(k);
+      // (an output the graph owns in wasm memory is that already: the backward reads it in place)
+      kept = recorded && fused && x.dtype === "float32" && locationOf(y) !== "wasm" ? maskCopy(n) : null;
+      const target = kept ?? y;
+      if (fused) fused.conv2dReluForward(x.data, w.data, target, g, b ? b.data : null);
+      else conv2dReluForwardReference(x.data, w.data, target, g, b ? b.data : null, k.conv2dForward);
+      if (kept) y.set(kept);
+    } else {
+      // y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] + bias[c]
+      k.conv2dForward(x.data, w.data, y, g, b ? b.data : null);
+    }
     return {
       out: new Tensor(y, [g.batch, g.cout, g.ho, g.wo]),
       multiplies: products,
-      adds: products,
+      // ReLU: one comparison per output, counted as an add (as relu's own count would be)
+      adds: products + (relu ? n : 0),
       extra: { realMultiplies: realProducts },
-      attrs: { geometry: g },
+      attrs: { geometry: g, activation: relu ? "relu" : null },
       backward: (out) => {
-        const gy = out.grad!.data;
+        const k = kernels();
+        const wantsBias = b !== undefined && b !== null && b.requiresGrad;
+        let gy = out.grad!.data;
+        let scratch: TypedArray | null = null;
+        let biasDone = false;
+        if (relu) {
+          // z.grad[b,c,i,j] = y.grad[b,c,i,j] · 1[y[b,c,i,j] > 0], and bias.grad[c] += Σ_{b,i,j} z.grad[b,c,i,j] in the same pass.
+          // In place over y.grad when nothing else reads it (backward recycles an intermediate's
+          // gradient right after this), else into storage of our own.
+          const gz = out._retainGrad ? (scratch = takeUninitialized(x.dtype, n, "recycled")) : gy;
+          const mask = epilogueKernels(k)?.reluMaskBiasGrad ?? reluMaskBiasGradReference;
+          mask(kept ?? out.data, gy, gz, g, wantsBias ? gradBuffer(b!) : null);
+          gy = gz;
+          biasDone = true;
+        }
         if (x.requiresGrad) {
           // x.grad[b,c',s·i+di−p, s·j+dj−p] += y.grad[b,c,i,j] · W[c,c',di,dj]
           const gx = gradTarget(x); // written, not added, when x has no gradient yet
-          kernels().conv2dBackwardInput(gy, w.data, gx.data, g, gx.accumulate);
+          k.conv2dBackwardInput(gy, w.data, gx.data, g, gx.accumulate);
           countWork(products, products, { realMultiplies: realProducts });
         }
-        const gb = b && b.requiresGrad ? gradBuffer(b) : null;
+        const gb = wantsBias && !biasDone ? gradBuffer(b!) : null;
         if (w.requiresGrad) {
           // W.grad[c,c',di,dj] += Σ_{b,i,j} y.grad[b,c,i,j] · x[b,c',s·i+di−p, s·j+dj−p]
           // bias.grad[c] += Σ_{b,i,j} y.grad[b,c,i,j]   (same kernel: both reduce y.grad)
-          kernels().conv2dBackwardWeight(gy, x.data, gradBuffer(w), g, gb);
+          k.conv2dBackwardWeight(gy, x.data, gradBuffer(w), g, gb);
           countWork(products, products, { realMultiplies: realProducts });
         } else if (gb) {
           // bias.grad[c] += Σ_{b,i,j} y.grad[b,c,i,j]   (a frozen weight: the bias alone)
           conv2dBackwardBiasReference(gy, gb, g);
         }
-        if (gb) countWork(0, g.batch * g.cout * plane);
+        if (wantsBias) countWork(0, n);
+        if (relu) countWork(0, n);
+        if (scratch) recycle(scratch);
       },
+      // the graph is freed: nothing reads the kept copy of y again
+      release: kept ? () => recycle(kept!) : undefined,
     };
   });
+}
+
+/**
+ * Room for the fused op's private copy of its output, in the fast kernels' WebAssembly memory
+ * (null when there is none, or no room): the forward writes y there in place and copies it into
+ * the output tensor, and the backward's ReLU mask reads it there, so y is not copied back into wasm
+ * memory. Only the op's backward reads it; the op's release hook gives it back when the graph is
+ * freed (a graph never run backward leaves it to the storage's FinalizationRegistry backstop).
+ */
+function maskCopy(n: number): Float32Array | null {
+  return storageProvider()?.take(n) ?? null;
+}
+
+/** The active backend's conv epilogue kernels, when it has them (the fast backend does). */
+function epilogueKernels(k: Required<Kernels>): ConvEpilogueKernels | null {
+  const e = k as Required<Kernels> & Partial<ConvEpilogueKernels>;
+  return e.conv2dReluForward && e.reluMaskBiasGrad ? (e as ConvEpilogueKernels) : null;
 }

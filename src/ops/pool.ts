@@ -5,10 +5,11 @@
  *   avgPool2d: y[b,c,i,j] = (1/k²) Σ_{di,dj} x[b,c,s·i+di−p, s·j+dj−p]   (padded zeros counted, PyTorch's default)
  *              x.grad[b,c,s·i+di−p, s·j+dj−p] += y.grad[b,c,i,j] / k²
  */
-import { gradBuffer, gradTarget, runOp } from "../autograd.js";
+import { gradBuffer, gradTarget, isGradEnabled, runOp } from "../autograd.js";
 import { kernels } from "../backend/index.js";
 import { uninitialized } from "../dtype.js";
 import { recycle, takeInt32 } from "../grad-pool.js";
+import { storageProvider } from "../storage.js";
 import { countWork } from "../profile.js";
 import { fmt, ShapeError } from "../shape.js";
 import { Tensor } from "../tensor.js";
@@ -51,17 +52,35 @@ function geometry(op: string, x: Tensor, o: Pool2dOptions): PoolGeometry {
   return { batch, ch, h, w, kh, kw, sh, sw, ph, pw, ho, wo };
 }
 
+/**
+ * The argmax of one maxPool2d call: 32-bit indices in the kernels' WebAssembly memory when the fast
+ * backend has room (the backward's kernel reads them in place), else a pooled JavaScript array.
+ * Private to the op's backward; `free` hands the storage back once nothing can read it.
+ */
+function argmaxStorage(n: number): { arg: Int32Array; free: () => void } {
+  const block = storageProvider()?.take(n) ?? null;
+  if (block === null) {
+    const arg = takeInt32(n);
+    return { arg, free: () => recycle(arg) };
+  }
+  return { arg: new Int32Array(block.buffer, block.byteOffset, n), free: () => recycle(block) };
+}
+
 /** fl.maxPool2d(x, { kernel, stride?, padding? }) */
 export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
   const g = geometry("maxPool2d", x, options);
   const { batch, ch, h, w, kh, kw, sh, sw, ph, pw, ho, wo } = g;
   const nOut = batch * ch * ho * wo;
+  const args = { batch, channels: ch, h, w, kh, kw, ho, wo, strideH: sh, strideW: sw, padH: ph, padW: pw };
+  // only a recorded graph's backward reads the argmax; without one it goes back right after the forward
+  const recorded = isGradEnabled() && x.requiresGrad;
   return runOp("maxPool2d", [x], () => {
     // the kernel writes every element of both
     const y = outputArray(x.dtype, nOut);
-    const arg = takeInt32(nOut); // flat index into x of each window's maximum (only the backward reads it)
+    const { arg, free } = argmaxStorage(nOut); // flat index into x of each window's maximum (only the backward reads it)
     // y[b,c,i,j] = max_{di,dj} x[b,c,s·i+di−p, s·j+dj−p]   (first maximum on ties; a NaN wins its window)
-    kernels().maxPool2dForward(x.data, y, arg, { batch, channels: ch, h, w, kh, kw, ho, wo, strideH: sh, strideW: sw, padH: ph, padW: pw });
+    kernels().maxPool2dForward(x.data, y, arg, args);
+    if (!recorded) free();
     return {
       out: new Tensor(y, [batch, ch, ho, wo]),
       extra: { comparisons: nOut * kh * kw },
@@ -69,11 +88,11 @@ export function maxPool2d(x: Tensor, options: Pool2dOptions): Tensor {
       backward: (out) => {
         // x.grad[b,c,argmax(i,j)] += y.grad[b,c,i,j]   (into zeros when x has no gradient yet)
         const gx = gradTarget(x);
-        kernels().maxPool2dBackward(out.grad!.data, arg, gx.data, gx.accumulate);
+        kernels().maxPool2dBackward(out.grad!.data, arg, gx.data, gx.accumulate, args);
         countWork(0, nOut);
       },
       // the graph is freed: nothing can read the argmax again
-      release: () => recycle(arg),
+      release: recorded ? free : undefined,
     };
   });
 }

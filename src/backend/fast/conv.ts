@@ -1,19 +1,21 @@
 /**
- * The fast convolution kernels: im2col + GEMM in WebAssembly. Threads take images when the batch is
- * large enough, else channels, so no two threads write the same element and the result does not
- * depend on the thread count. The bias is added inside the forward kernel, and its gradient is
- * reduced beside the weight gradient from the same copy of y.grad. float64 data and calls too
- * large for the module's memory go to the TypeScript "js" kernels; tiny problems to the definitions.
+ * The fast convolution kernels: im2col + GEMM (or Winograd F(2×2, 3×3), see winograd.ts) in
+ * WebAssembly. Threads take images when the batch is large enough, else channels, so no two threads
+ * write the same element and the result does not depend on the thread count. The bias is added
+ * inside the forward kernel, and its gradient is reduced beside the weight gradient from the same
+ * copy of y.grad. The ReLU epilogue (`fastConv2dReluForward`) applies max(·, 0) in that same pass
+ * over the output rows, and its backward mask runs in one pass with the bias gradient
+ * (`fastReluMaskBiasGrad`). float64 data and calls too large for the module's memory go to the
+ * TypeScript "js" kernels; tiny problems to the definitions.
  */
 import type { TypedArray } from "../../dtype.js";
 import { conv2dBackwardInputJs, conv2dBackwardWeightJs, conv2dForwardJs } from "../im2col.js";
 import type { Conv2dArgs } from "../kernels.js";
-import { conv2dBackwardInputReference, conv2dBackwardWeightReference, conv2dForwardReference } from "../reference.js";
+import { conv2dBackwardInputReference, conv2dBackwardWeightReference, conv2dForwardReference, reluInPlaceReference, reluMaskBiasGradReference } from "../reference.js";
 import { ArenaFull, type Arena } from "./arena.js";
 import { chunkCount, fastContext, splitRange, threadsFor, type FastContext } from "./context.js";
 import type { Task } from "./pool.js";
-import { useWinograd, winogradBackwardInputInWasm, winogradForwardInWasm } from "./winograd.js";
-import { firstNonFinite } from "../../finite.js";
+import { useWinograd, WINOGRAD_RELU, winogradBackwardInputRun, winogradRun } from "./winograd.js";
 
 const MIN_WASM_WORK = 4096;
 const MR = 6;
@@ -63,36 +65,65 @@ function flops(p: Conv2dArgs): number {
 /**
  * Winograd mixes a tile's inputs before multiplying, so one ±Inf or NaN spreads NaN over its whole
  * tile where the definition gives ±Inf; calls with a non-finite operand take im2col + GEMM, which
- * follows the definition (one summing pass each, small beside the conv).
+ * follows the definition. The check runs in wasm on the operands where the kernels read them (a
+ * SIMD pass over the exponent bits, asm/finite.ts: src/finite.ts's `firstNonFinite`), small beside
+ * the conv.
  */
-function allFinite(a: TypedArray, b: TypedArray): boolean {
-  return firstNonFinite(a) < 0 && firstNonFinite(b) < 0;
+function finiteInWasm(ctx: FastContext, at: number, n: number): boolean {
+  return ctx.rt.exports.firstNonFinite(at, n) < 0;
 }
 
 /** y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] + bias[c] */
 export function fastConv2dForward(x: TypedArray, w: TypedArray, y: TypedArray, p: Conv2dArgs, bias?: TypedArray | null): void {
+  forward(x, w, y, p, bias ?? null, false);
+}
+
+/** y[b,c,i,j] = max(Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',s·i+di−p, s·j+dj−p] + bias[c], 0): the ReLU inside the kernels' epilogue. */
+export function fastConv2dReluForward(x: TypedArray, w: TypedArray, y: TypedArray, p: Conv2dArgs, bias?: TypedArray | null): void {
+  forward(x, w, y, p, bias ?? null, true);
+}
+
+function forward(x: TypedArray, w: TypedArray, y: TypedArray, p: Conv2dArgs, bias: TypedArray | null, relu: boolean): void {
+  const n = p.batch * p.cout * p.ho * p.wo;
   dispatch(
     p,
     bias ? [x, w, y, bias] : [x, w, y],
-    (ctx) => (useWinograd(p, "forward") && allFinite(x, w) ? winogradForwardInWasm : forwardInWasm)(ctx, x as Float32Array, w as Float32Array, y as Float32Array, p, (bias ?? null) as Float32Array | null),
-    () => conv2dForwardReference(x, w, y, p, bias),
-    () => conv2dForwardJs(x, w, y, p, bias),
+    (ctx) => forwardInWasm(ctx, x as Float32Array, w as Float32Array, y as Float32Array, p, bias as Float32Array | null, relu),
+    () => {
+      conv2dForwardReference(x, w, y, p, bias);
+      if (relu) reluInPlaceReference(y, n);
+    },
+    () => {
+      conv2dForwardJs(x, w, y, p, bias);
+      if (relu) reluInPlaceReference(y, n);
+    },
   );
 }
 
-function forwardInWasm(ctx: FastContext, x: Float32Array, w: Float32Array, y: Float32Array, p: Conv2dArgs, bias: Float32Array | null): void {
+function forwardInWasm(ctx: FastContext, x: Float32Array, w: Float32Array, y: Float32Array, p: Conv2dArgs, bias: Float32Array | null, relu: boolean): void {
   const { arena, pool } = ctx;
   arena.reset();
-  const geo = putGeometry(arena, p);
-  const px = arena.input(x);
-  const pw = arena.input(w);
+  const nx = p.batch * p.cin * p.h * p.w;
+  const nw = p.cout * p.cin * p.kh * p.kw;
+  const px = arena.input(x.subarray(0, nx));
+  const pw = arena.input(w.subarray(0, nw));
   const pb = bias ? arena.input(bias.subarray(0, p.cout)) : 0; // 0: no bias (the heap never hands out offset 0)
   const py = arena.output(y.subarray(0, p.batch * p.cout * p.ho * p.wo));
+  if (useWinograd(p, "forward") && finiteInWasm(ctx, px, nx) && finiteInWasm(ctx, pw, nw)) {
+    winogradRun(ctx, p, px, pw, py, pb, false, relu ? WINOGRAD_RELU : 0);
+    arena.finish();
+    return;
+  }
+  const geo = putGeometry(arena, p);
   const nt = threadsFor(ctx, flops(p));
   const [scratch, stride] = threadScratch(ctx, geo);
   // tasks take images, or output channels when the batch is too small to share out
   const ranges = p.batch >= 2 * nt ? splitRange(p.batch, chunkCount(p.batch, nt, 4)).map(([lo, hi]) => [lo, hi, 0, p.cout]) : splitRange(p.cout, chunkCount(Math.ceil(p.cout / MR), nt), MR).map(([lo, hi]) => [0, p.batch, lo, hi]);
-  pool.run(ranges.map(([b0, b1, c0, c1]) => ({ name: "convForward", args: [px, pw, py, pb, geo, b0!, b1!, c0!, c1!, scratch] })), nt, stride);
+  const tasks = ranges.map(([b0, b1, c0, c1]): Task => {
+    const args = [px, pw, py, pb, geo, b0!, b1!, c0!, c1!, scratch];
+    return { name: relu ? "convForwardRelu" : "convForward", args };
+  });
+  pool.run(tasks, nt, stride);
   arena.finish();
 }
 
@@ -101,7 +132,7 @@ export function fastConv2dBackwardInput(gy: TypedArray, w: TypedArray, gx: Typed
   dispatch(
     p,
     [gy, w, gx],
-    (ctx) => (useWinograd(p, "backwardInput") && allFinite(gy, w) ? winogradBackwardInputInWasm : backwardInputInWasm)(ctx, gy as Float32Array, w as Float32Array, gx as Float32Array, p, accumulate),
+    (ctx) => backwardInputInWasm(ctx, gy as Float32Array, w as Float32Array, gx as Float32Array, p, accumulate),
     () => conv2dBackwardInputReference(gy, w, gx, p, accumulate),
     () => conv2dBackwardInputJs(gy, w, gx, p, accumulate),
   );
@@ -110,10 +141,18 @@ export function fastConv2dBackwardInput(gy: TypedArray, w: TypedArray, gx: Typed
 function backwardInputInWasm(ctx: FastContext, gy: Float32Array, w: Float32Array, gx: Float32Array, p: Conv2dArgs, accumulate: boolean): void {
   const { arena, pool } = ctx;
   arena.reset();
-  const geo = putGeometry(arena, p);
-  const pgy = arena.input(gy);
-  const pw = arena.input(w);
+  const ngy = p.batch * p.cout * p.ho * p.wo;
+  const nw = p.cout * p.cin * p.kh * p.kw;
+  const pgy = arena.input(gy.subarray(0, ngy));
+  const pw = arena.input(w.subarray(0, nw));
   const gxView = gx.subarray(0, p.batch * p.cin * p.h * p.w);
+  if (useWinograd(p, "backwardInput") && finiteInWasm(ctx, pgy, ngy) && finiteInWasm(ctx, pw, nw)) {
+    const pgx = arena.output(gxView, accumulate);
+    winogradBackwardInputRun(ctx, p, pgy, pw, pgx, accumulate);
+    arena.finish();
+    return;
+  }
+  const geo = putGeometry(arena, p);
   // the kernel adds into gx: copy the old gradient in, or start from zeros without reading gx
   const pgx = arena.output(gxView, accumulate);
   if (!accumulate) arena.f32.fill(0, pgx >> 2, (pgx >> 2) + gxView.length);
@@ -159,4 +198,35 @@ function backwardWeightInWasm(ctx: FastContext, gy: Float32Array, x: Float32Arra
   }
   pool.run(tasks, nt, stride);
   arena.finish();
+}
+
+/**
+ * The ReLU epilogue's backward: gm[b,c,i,j] = y.grad[b,c,i,j] · 1[y[b,c,i,j] > 0], and bias.grad[c] +=
+ * Σ_{b,i,j} gm[b,c,i,j] in the same pass (gm may be gy itself). In wasm for float32 (threads take
+ * ranges of channels), else the definition.
+ */
+export function fastReluMaskBiasGrad(y: TypedArray, gy: TypedArray, gm: TypedArray, p: Conv2dArgs, gb?: TypedArray | null): void {
+  const n = p.batch * p.cout * p.ho * p.wo;
+  const ctx = n >= MIN_WASM_WORK && allF32(y, gy, gm, ...(gb ? [gb] : [])) ? fastContext() : null;
+  if (ctx) {
+    try {
+      const { arena, pool } = ctx;
+      arena.reset();
+      const py = arena.input((y as Float32Array).subarray(0, n));
+      // gm over gy when they are one array: one region, read and then written by the kernel
+      const pgy = gm === gy ? arena.output((gy as Float32Array).subarray(0, n), true) : arena.input((gy as Float32Array).subarray(0, n));
+      const pgm = gm === gy ? pgy : arena.output((gm as Float32Array).subarray(0, n));
+      const pgb = gb ? arena.output((gb as Float32Array).subarray(0, p.cout), true) : 0;
+      const nt = threadsFor(ctx, 4 * n);
+      const tasks = splitRange(p.cout, Math.min(nt, p.cout)).map(([c0, c1]) =>
+        ({ name: "reluMaskBiasGrad" as const, args: [py, pgy, pgm, pgb, p.batch, p.cout, p.ho * p.wo, c0, c1, 0] }),
+      );
+      pool.run(tasks, nt, 0);
+      arena.finish();
+      return;
+    } catch (err) {
+      if (!(err instanceof ArenaFull)) throw err;
+    }
+  }
+  reluMaskBiasGradReference(y, gy, gm, p, gb);
 }

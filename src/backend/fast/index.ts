@@ -31,3 +31,9 @@ export const fastKernels: Partial<Kernels> = {
   releaseOperand: fastRelease,
   ...fastElementwiseKernels,
 };
+
+/** The conv epilogue kernels (see ConvEpilogueKernels), found by the conv2d op beside the Kernels. */
+export const fastConvEpilogue: ConvEpilogueKernels = { conv2dReluForward: fastConv2dReluForward, reluMaskBiasGrad: fastReluMaskBiasGrad };
+Object.assign(fastKernels, fastConvEpilogue);
+import { fastConv2dReluForward, fastReluMaskBiasGrad } from "./conv.js";
+import type { ConvEpilogueKernels } from "../kernels.js";

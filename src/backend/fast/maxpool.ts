@@ -1,13 +1,14 @@
 /**
  * Fast max pooling. The common 2×2, stride-2, unpadded window runs branch-free in WebAssembly SIMD
  * for float32 (data-dependent branches mispredict on real activations) and as straight-line code
- * otherwise; every other geometry goes to the definition. Same answers as the definition, ties
+ * otherwise; its backward runs in wasm from the forward's argmax (one write per input pixel, no
+ * zero-fill). Every other geometry goes to the definition. Same answers as the definition, ties
  * and NaN included.
  */
 import type { TypedArray } from "../../dtype.js";
 import type { Pool2dArgs } from "../kernels.js";
 import { maxPool2dBackwardReference, maxPool2dForwardReference } from "../reference.js";
-import { ArenaFull } from "./arena.js";
+import { ArenaFull, type Arena } from "./arena.js";
 import { fastContext, splitRange, threadsFor } from "./context.js";
 import type { Task } from "./pool.js";
 
@@ -75,9 +76,47 @@ export function fastMaxPool2dForward(x: TypedArray, y: TypedArray, argmax: Int32
 }
 
 /**
- * x.grad[argmax[o]] += y.grad[o]: the definition's loop (measured: a wasm scatter loses to it here,
- * once its copies in and out are counted).
+ * x.grad[argmax[o]] (+)= y.grad[o]. The 2×2, stride-2 window in wasm (float32, large enough): each
+ * window's four gradients are written in one pass (y.grad where the tap is the argmax, else 0), so
+ * overwriting needs no zero-fill and every x.grad element is written once; operands that live in
+ * wasm memory are used in place. Everything else runs the definition's scatter.
  */
-export function fastMaxPool2dBackward(gy: TypedArray, argmax: Int32Array, gx: TypedArray, accumulate = true): void {
+export function fastMaxPool2dBackward(gy: TypedArray, argmax: Int32Array, gx: TypedArray, accumulate = true, p?: Pool2dArgs): void {
+  if (p && isPlain2x2(p) && gy instanceof Float32Array && gx instanceof Float32Array) {
+    const n = p.batch * p.channels * p.ho * p.wo;
+    if (n >= MIN_WASM_OUTPUTS && gy.length >= n && argmax.length >= n && gx.length >= p.batch * p.channels * p.h * p.w && backward2x2InWasm(gy, argmax, gx, p, accumulate)) return;
+  }
   maxPool2dBackwardReference(gy, argmax, gx, accumulate);
+}
+
+/** The 2×2 backward in wasm; false when it cannot run there (no runtime, or memory exhausted). */
+function backward2x2InWasm(gy: Float32Array, argmax: Int32Array, gx: Float32Array, p: Pool2dArgs, accumulate: boolean): boolean {
+  const ctx = fastContext();
+  if (!ctx) return false;
+  const { arena, pool } = ctx;
+  const planes = p.batch * p.channels;
+  const n = planes * p.ho * p.wo;
+  try {
+    arena.reset();
+    const pgy = arena.input(gy.subarray(0, n));
+    const pa = int32Input(arena, argmax.subarray(0, n));
+    const pgx = arena.output(gx.subarray(0, planes * p.h * p.w), accumulate);
+    // threads take ranges of planes (each writes only its own planes of x.grad)
+    const nt = threadsFor(ctx, 4 * planes * p.h * p.w);
+    const tasks = splitRange(planes, nt).map(([p0, p1]) => ({ name: "maxPool2x2Backward" as const, args: [pgy, pa, pgx, p.h, p.w, p.ho, p.wo, p0, p1, accumulate ? 1 : 0, 0] }));
+    pool.run(tasks, nt, 0);
+    arena.finish();
+    return true;
+  } catch (err) {
+    if (err instanceof ArenaFull) return false;
+    throw err;
+  }
+}
+
+/** The offset of an index array for a kernel to read: in place when it lives in wasm memory, else a copy. */
+function int32Input(arena: Arena, a: Int32Array): number {
+  if (arena.heap.owns(a)) return a.byteOffset;
+  const at = arena.alloc(a.length * 4);
+  arena.i32.set(a, at >> 2);
+  return at;
 }

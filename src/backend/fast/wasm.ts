@@ -30,7 +30,7 @@ export interface KernelExports {
 }
 
 /** Names of the exports workers may be asked to run, in a fixed order (task ids). */
-export const TASKS = ["gemmBatch", "convForward", "convBackwardInput", "convBackwardWeight", "biasGrad", "maxPool2x2", "winogradConv"] as const;
+export const TASKS = ["gemmBatch", "convForward", "convBackwardInput", "convBackwardWeight", "biasGrad", "maxPool2x2", "winogradConv", "convForwardRelu", "reluMaskBiasGrad", "maxPool2x2Backward"] as const;
 export type TaskName = (typeof TASKS)[number];
 
 const MAX_PAGES = 32768; // 2 GiB, the limit asm/build.mjs declares
@@ -120,3 +120,12 @@ export interface KernelExports {
   softmaxLast(x: number, y: number, rows: number, cols: number, log: number): void;
   softmaxLastBackward(y: number, gy: number, gx: number, rows: number, cols: number, log: number, accumulate: number): void;
 }
+
+/** The conv epilogue kernels' exports (asm/conv.ts, asm/maxpool.ts, asm/finite.ts), merged into KernelExports. */
+export interface KernelExports {
+  convForwardRelu(x: number, w: number, y: number, bias: number, geo: number, b0: number, b1: number, c0: number, c1: number, scratch: number): void;
+  reluMaskBiasGrad(y: number, gy: number, gm: number, gb: number, batch: number, cout: number, plane: number, c0: number, c1: number, scratch: number): void;
+  maxPool2x2Backward(gy: number, arg: number, gx: number, h: number, w: number, ho: number, wo: number, p0: number, p1: number, accumulate: number, scratch: number): void;
+  firstNonFinite(x: number, n: number): number;
+}
+

@@ -80,11 +80,17 @@ function putGeometry(ctx: FastContext, p: Conv2dArgs): number {
   return at;
 }
 
+/** `winogradConv`'s flag for the ReLU epilogue (asm/winograd.ts RELU): y = max(value, 0). */
+export const WINOGRAD_RELU = 2;
+const WINOGRAD_ACCUMULATE = 1;
+
 /**
  * Run the Winograd conv described by `g` (forward-shaped) on arena regions px → py: filters at pw
- * transformed (flipped for the input gradient), then tasks over image ranges.
+ * transformed (flipped for the input gradient), then tasks over image ranges. flags: 1 adds into y,
+ * 2 applies the ReLU epilogue. The caller has reset the arena and placed the operands; it calls
+ * `arena.finish()`.
  */
-function run(ctx: FastContext, g: Conv2dArgs, px: number, pw: number, py: number, pb: number, flip: boolean, accumulate: boolean): void {
+export function winogradRun(ctx: FastContext, g: Conv2dArgs, px: number, pw: number, py: number, pb: number, flip: boolean, flags: number): void {
   const { arena, pool, rt } = ctx;
   const ex = rt.exports;
   const geo = putGeometry(ctx, g);
@@ -94,36 +100,19 @@ function run(ctx: FastContext, g: Conv2dArgs, px: number, pw: number, py: number
   const stride = Math.ceil(ex.winogradScratchBytes(geo) / 64) * 64;
   const scratch = arena.alloc(stride * pool.size);
   const ranges = splitRange(g.batch, chunkCount(g.batch, nt, 4));
-  pool.run(ranges.map(([b0, b1]) => ({ name: "winogradConv", args: [px, pu, py, pb, geo, b0, b1, accumulate ? 1 : 0, scratch] })), nt, stride);
+  pool.run(ranges.map(([b0, b1]) => ({ name: "winogradConv", args: [px, pu, py, pb, geo, b0, b1, flags, scratch] })), nt, stride);
   countWork(0, 0, { winogradMultiplies: winogradMultiplies(g.batch, g.cin, g.cout, g.ho, g.wo) });
-}
-
-/** y[b,c,i,j] = Σ_{c',di,dj} W[c,c',di,dj] · x[b,c',i+di−p, j+dj−p] + bias[c], by Winograd F(2×2, 3×3). */
-export function winogradForwardInWasm(ctx: FastContext, x: Float32Array, w: Float32Array, y: Float32Array, p: Conv2dArgs, bias: Float32Array | null): void {
-  const { arena } = ctx;
-  arena.reset();
-  const px = arena.input(x.subarray(0, p.batch * p.cin * p.h * p.w));
-  const pw = arena.input(w.subarray(0, p.cout * p.cin * 9));
-  const pb = bias ? arena.input(bias.subarray(0, p.cout)) : 0;
-  const py = arena.output(y.subarray(0, p.batch * p.cout * p.ho * p.wo));
-  run(ctx, p, px, pw, py, pb, false, false);
-  arena.finish();
 }
 
 /**
  * x.grad[b,c',i,j] (+)= Σ_{c,di,dj} y.grad[b,c,i+di−(2−p), j+dj−(2−p)] · W[c,c',2−di,2−dj]: the
- * input gradient as a forward Winograd conv of y.grad (cout → cin channels, ho × wo → h × w, padding 2 − p).
+ * input gradient as a forward Winograd conv of y.grad (cout → cin channels, ho × wo → h × w,
+ * padding 2 − p), on arena regions pgy, pw → pgx placed by the caller (who calls `arena.finish()`).
  */
-export function winogradBackwardInputInWasm(ctx: FastContext, gy: Float32Array, w: Float32Array, gx: Float32Array, p: Conv2dArgs, accumulate: boolean): void {
-  const { arena } = ctx;
-  arena.reset();
-  const pgy = arena.input(gy.subarray(0, p.batch * p.cout * p.ho * p.wo));
-  const pw = arena.input(w.subarray(0, p.cout * p.cin * 9));
-  const pgx = arena.output(gx.subarray(0, p.batch * p.cin * p.h * p.w), accumulate);
+export function winogradBackwardInputRun(ctx: FastContext, p: Conv2dArgs, pgy: number, pw: number, pgx: number, accumulate: boolean): void {
   const g: Conv2dArgs = {
     batch: p.batch, cin: p.cout, h: p.ho, w: p.wo, cout: p.cin, kh: 3, kw: 3, ho: p.h, wo: p.w,
     strideH: 1, strideW: 1, padH: 2 - p.padH, padW: 2 - p.padW, padMode: "zeros",
   };
-  run(ctx, g, pgy, pw, pgx, 0, true, accumulate);
-  arena.finish();
+  winogradRun(ctx, g, pgy, pw, pgx, 0, true, accumulate ? WINOGRAD_ACCUMULATE : 0);
 }

@@ -201,6 +201,8 @@ export const OP_CONVERTERS: Record<string, OpConverter> = {
   linear,
   einsum,
   conv2d: conv,
+  // the conv with its ReLU epilogue (nn.Sequential's Conv2d + ReLU): ONNX has them as two nodes
+  conv2dRelu: (c) => one(c.g, "Relu", [conv(c)]),
   maxPool2d: pool("MaxPool"),
   avgPool2d: pool("AveragePool"),
   batchNorm,
