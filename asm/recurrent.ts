@@ -207,3 +207,29 @@ export function ugrnnGatesBackward(gh: usize, act: usize, h: usize, dpx: usize, 
     for (; j < H; j++) ugrnnBackwardAt(gh, act, h, dpx, direct, row + j, b * H + j, H, false);
   }
 }
+
+/**
+ * out[q] += Σ_{r<rows} g[r·cols + q]   for q < cols: the column sums of a row-major [rows, cols]
+ * gradient (a bias gradient), four rows per pass over out so that out stays in registers' reach.
+ */
+export function addColumnSums(g: usize, out: usize, rows: i32, cols: i32): void {
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const r0 = at(g, r * cols), r1 = at(r0, cols), r2 = at(r1, cols), r3 = at(r2, cols);
+    let q = 0;
+    for (; q + 4 <= cols; q += 4) {
+      const s = f32x4.add(f32x4.add(v128.load(at(r0, q)), v128.load(at(r1, q))), f32x4.add(v128.load(at(r2, q)), v128.load(at(r3, q))));
+      v128.store(at(out, q), f32x4.add(v128.load(at(out, q)), s));
+    }
+    for (; q < cols; q++) {
+      const s = (load<f32>(at(r0, q)) + load<f32>(at(r1, q))) + (load<f32>(at(r2, q)) + load<f32>(at(r3, q)));
+      store<f32>(at(out, q), load<f32>(at(out, q)) + s);
+    }
+  }
+  for (; r < rows; r++) {
+    const row = at(g, r * cols);
+    let q = 0;
+    for (; q + 4 <= cols; q += 4) v128.store(at(out, q), f32x4.add(v128.load(at(out, q)), v128.load(at(row, q))));
+    for (; q < cols; q++) store<f32>(at(out, q), load<f32>(at(out, q)) + load<f32>(at(row, q)));
+  }
+}

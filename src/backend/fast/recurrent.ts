@@ -1,13 +1,14 @@
 /**
- * The fused recurrent gate kernels (asm/recurrent.ts) on float32 data: the step's arrays are copied
- * into the kernel module's memory, one SIMD pass runs over the gates, the outputs are copied back.
+ * The fused recurrent gate kernels (asm/recurrent.ts) on float32 data: arrays that live in
+ * WebAssembly memory are used in place (nn.RNN's sequence buffers do), any other is copied into the
+ * kernel module's memory and its outputs copied back; one SIMD pass runs over the gates.
  * float64 data, an engine without wasm SIMD, or arrays over the memory limit run the definitions
  * (src/backend/recurrent-reference.ts). exp, σ and tanh are computed by a polynomial (see exp4 in
  * asm/recurrent.ts): results agree with the definitions to ~1e-7 absolute, not bit for bit.
  */
 import type { TypedArray } from "../../dtype.js";
 import type { GateBackwardArgs, GateForwardArgs, GatedCell } from "../kernels.js";
-import { checkGateArrays, gatesBackwardReference, gatesForwardReference, GATE_BLOCKS } from "../recurrent-reference.js";
+import { addColumnSumsReference, checkColumnSums, checkGateArrays, gatesBackwardReference, gatesForwardReference, GATE_BLOCKS } from "../recurrent-reference.js";
 import { ArenaFull, type Arena } from "./arena.js";
 import { fastContext } from "./context.js";
 
@@ -89,5 +90,26 @@ export function fastGatesBackward(cell: GatedCell, p: GateBackwardArgs): void {
   } catch (err) {
     if (!(err instanceof ArenaFull)) throw err;
     gatesBackwardReference(cell, p);
+  }
+}
+
+/** Below this many elements of g, the column sums stay in JavaScript (a call costs more). */
+const MIN_COLUMN_SUMS = 4096;
+
+/** `addColumnSums` in wasm SIMD for float32 (the definition otherwise): out[q] += Σ_r g[r·cols + q]. */
+export function fastAddColumnSums(g: TypedArray, rows: number, cols: number, out: TypedArray): void {
+  checkColumnSums(g, rows, cols, out);
+  const ctx = rows * cols >= MIN_COLUMN_SUMS && allF32([g, out]) ? fastContext() : null;
+  if (!ctx) return addColumnSumsReference(g, rows, cols, out);
+  const { arena, rt } = ctx;
+  try {
+    arena.reset();
+    const pg = putOrNull(arena, g, rows * cols);
+    const po = arena.output((out as Float32Array).subarray(0, cols), true);
+    rt.exports.addColumnSums(pg, po, rows, cols);
+    arena.finish();
+  } catch (err) {
+    if (!(err instanceof ArenaFull)) throw err;
+    addColumnSumsReference(g, rows, cols, out);
   }
 }

@@ -27,6 +27,7 @@ export interface KernelExports {
   gruGatesBackward(gh: number, act: number, h: number, ph: number, dpx: number, dph: number, direct: number, batch: number, hidden: number): void;
   ugrnnGatesForward(px: number, ph: number, h: number, act: number, hOut: number, batch: number, hidden: number): void;
   ugrnnGatesBackward(gh: number, act: number, h: number, dpx: number, direct: number, batch: number, hidden: number): void;
+  addColumnSums(g: number, out: number, rows: number, cols: number): void;
 }
 
 /** Names of the exports workers may be asked to run, in a fixed order (task ids). */
