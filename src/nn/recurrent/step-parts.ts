@@ -17,7 +17,11 @@ export function mm(a: TypedArray, b: TypedArray, c: TypedArray, m: number, n: nu
 
 /** out[r,q] = Σ_j src[r,j]·W[q,j] + bias[q]   (out rows × G, W is G × k; no bias: the sum alone). */
 export function project(src: TypedArray, rows: number, k: number, w: TypedArray, G: number, bias: TypedArray | null, out: TypedArray): void {
-  if (bias) for (let r = 0; r < rows; r++) out.set(bias, r * G);
+  if (bias) {
+    // out[r,·] = bias: one row, then copies of the rows filled so far (log₂ rows calls, not rows)
+    out.set(bias.subarray(0, G), 0);
+    for (let filled = 1; filled < rows; filled *= 2) out.copyWithin(filled * G, 0, Math.min(filled, rows - filled) * G);
+  }
   mm(src, w, out, rows, G, k, false, true, bias !== null);
 }
 
