@@ -31,7 +31,10 @@ export interface KernelExports {
 }
 
 /** Names of the exports workers may be asked to run, in a fixed order (task ids). */
-export const TASKS = ["gemmBatch", "convForward", "convBackwardInput", "convBackwardWeight", "biasGrad", "maxPool2x2", "winogradConv"] as const;
+export const TASKS = [
+  "gemmBatch", "convForward", "convBackwardInput", "convBackwardWeight", "biasGrad", "maxPool2x2", "winogradConv",
+  "lstmGatesForward", "lstmGatesBackward", "gruGatesForward", "gruGatesBackward", "ugrnnGatesForward", "ugrnnGatesBackward",
+] as const;
 export type TaskName = (typeof TASKS)[number];
 
 const MAX_PAGES = 32768; // 2 GiB, the limit asm/build.mjs declares
