@@ -62,8 +62,8 @@ describe("SIMD gate kernels equal their definitions (float32, random odd sizes)"
   }
 
   it("split by batch rows across the pool's threads (sizes large enough for a split, odd row counts)", () => {
-    // forward splits from B·H ≈ 16K units, backward from ≈ 64K (two threads)
-    for (const cell of CELLS) for (const [B, H] of [[67, 251], [131, 503]] as const) checkGates(cell, B, H, B + H, true);
+    // the kernels split from B·H ≈ 16K units (two threads)
+    for (const cell of CELLS) for (const [B, H] of [[67, 251], [131, 127]] as const) checkGates(cell, B, H, B + H, true);
   });
 
   it("saturate to the right limits and keep NaN", () => {

@@ -29,11 +29,14 @@ function out(arena: Arena, a: TypedArray, n: number): number {
 }
 
 /**
- * About how many GEMM flops one hidden unit's gate arithmetic costs (several exponentials and
- * divisions per gate), for the thread count: a step's gates go to the pool only where the split
- * pays for waking it.
+ * What one hidden unit's gates count as, in GEMM flops, for the thread count (threadsFor): a
+ * step's gates go to the pool from about 16K units (B·H; nn.RNN's benchmark step, 64 × 256, splits).
+ * The backward's arithmetic is cheaper than the forward's exponentials, but it splits at the same
+ * size: between a step's two GEMMs the split keeps the workers awake (measured on lstm-seq, 2
+ * threads, a loaded machine: median 217–222 ms with both split, 227–365 ms with the forward only,
+ * 258–324 ms with neither).
  */
-const FLOPS_PER_UNIT = { forward: 256, backward: 64 };
+const FLOPS_PER_UNIT = 256;
 
 /** A gate kernel argument: a byte offset (0: absent) into an array of `width` floats per batch row, or a plain number. */
 type GateArg = { at: number; width: number } | number;
@@ -48,8 +51,8 @@ function row(at: number, width: number): GateArg {
  * threads: a task for rows [b0, b1) gets every array offset by b0 rows and the row count b1 − b0
  * (an absent array, offset 0, stays 0). `args` ends with the kernel's (B, H).
  */
-function runGateKernel(ctx: FastContext, name: TaskName, args: GateArg[], B: number, H: number, pass: "forward" | "backward"): void {
-  const nt = threadsFor(ctx, B * H * FLOPS_PER_UNIT[pass]);
+function runGateKernel(ctx: FastContext, name: TaskName, args: GateArg[], B: number, H: number): void {
+  const nt = threadsFor(ctx, B * H * FLOPS_PER_UNIT);
   const tasks: Task[] = splitRange(B, nt).map(([b0, b1]) => ({
     name,
     args: [...args.map((a) => (typeof a === "number" ? a : a.at === 0 ? 0 : a.at + b0 * a.width * 4)), b1 - b0, H],
@@ -78,10 +81,10 @@ export function fastGatesForward(cell: GatedCell, p: GateForwardArgs): void {
       const c = row(putOrNull(arena, p.c, n), H);
       const tc = row(out(arena, p.aux!, n), H);
       const cOut = row(out(arena, p.cOut!, n), H);
-      runGateKernel(ctx, "lstmGatesForward", [px, ph, c, act, tc, hOut, cOut], B, H, "forward");
+      runGateKernel(ctx, "lstmGatesForward", [px, ph, c, act, tc, hOut, cOut], B, H);
     } else {
       const h = row(putOrNull(arena, p.h, n), H);
-      runGateKernel(ctx, cell === "gru" ? "gruGatesForward" : "ugrnnGatesForward", [px, ph, h, act, hOut], B, H, "forward");
+      runGateKernel(ctx, cell === "gru" ? "gruGatesForward" : "ugrnnGatesForward", [px, ph, h, act, hOut], B, H);
     }
     arena.finish();
   } catch (err) {
@@ -110,15 +113,15 @@ export function fastGatesBackward(cell: GatedCell, p: GateBackwardArgs): void {
       const tc = row(putOrNull(arena, p.aux, n), H);
       const c = row(putOrNull(arena, p.c, n), H);
       const gcPrev = row(out(arena, p.gcPrev!, n), H);
-      runGateKernel(ctx, "lstmGatesBackward", [gh, gc, act, tc, c, dpx, gcPrev], B, H, "backward");
+      runGateKernel(ctx, "lstmGatesBackward", [gh, gc, act, tc, c, dpx, gcPrev], B, H);
     } else {
       const h = row(putOrNull(arena, p.h, n), H);
       const direct = row(out(arena, p.ghDirect!, n), H);
       if (cell === "gru") {
         const ph = row(putOrNull(arena, p.ph, wide), G);
         const dph = row(out(arena, p.dph!, wide), G);
-        runGateKernel(ctx, "gruGatesBackward", [gh, act, h, ph, dpx, dph, direct], B, H, "backward");
-      } else runGateKernel(ctx, "ugrnnGatesBackward", [gh, act, h, dpx, direct], B, H, "backward");
+        runGateKernel(ctx, "gruGatesBackward", [gh, act, h, ph, dpx, dph, direct], B, H);
+      } else runGateKernel(ctx, "ugrnnGatesBackward", [gh, act, h, dpx, direct], B, H);
     }
     arena.finish();
   } catch (err) {
