@@ -4,7 +4,7 @@ export { gemm, gemmBatch, gemmScratchBytes } from "./gemm";
 export { convForward, convBackwardInput, convBackwardWeight, convScratchBytes } from "./conv";
 export { maxPool2x2 } from "./maxpool";
 export { biasGrad, reluForward, reluBackward } from "./elementwise";
-export { lstmGatesForward, lstmGatesBackward, gruGatesForward, gruGatesBackward, ugrnnGatesForward, ugrnnGatesBackward } from "./recurrent";
+export { lstmGatesForward, lstmGatesBackward, gruGatesForward, gruGatesBackward, ugrnnGatesForward, ugrnnGatesBackward, addColumnSums } from "./recurrent";
 export { winogradConv, winogradFilter, winogradScratchBytes } from "./winograd";
 export { unaryForward, unaryBackward, binaryForward, binaryBackward } from "./pointwise";
 export { sumLast, expandLast, extremeLast, logSumExpLast, logSumExpLastBackward, softmaxLast, softmaxLastBackward } from "./rows";

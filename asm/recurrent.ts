@@ -22,15 +22,24 @@ import { madd } from "./simd";
   return f32x4.splat(x);
 }
 
+/** 1.5·2^23: adding it to a float of magnitude below 2^22 rounds it to an integer held in the low mantissa bits. */
+const ROUNDER: f32 = 12582912.0;
+/** The bit pattern of ROUNDER. */
+const ROUNDER_BITS: i32 = 0x4b400000;
+
 /**
  * e^x on four lanes: x = n·ln2 + r with n = round(x / ln2) and |r| ≤ ln2/2 (ln2 split in two parts
  * so n·ln2 is exact), e^r by a degree-7 polynomial (Cephes' expf coefficients, relative error
  * ~1e-7), times 2^n built in the exponent bits. x is clamped to [−87.3, 88.3] (e^x stays a normal
- * float32); a NaN stays NaN.
+ * float32); a NaN stays NaN. Only single-instruction operations on x86: the clamp is pmax/pmin
+ * (they return their first operand, x, unless the bound compares past it, so a NaN passes through),
+ * and n is rounded by adding ROUNDER, whose sum's low bits are then n as an integer:
+ *   t = x/ln2 + ROUNDER,  n = t − ROUNDER,  2^n = ((bits(t) − bits(ROUNDER) + 127) << 23) as a float.
  */
 @inline function exp4(x: v128): v128 {
-  x = f32x4.min(f32x4.max(x, splat(-87.3)), splat(88.3));
-  const n = f32x4.nearest(f32x4.mul(x, splat(1.44269504)));
+  x = f32x4.pmin(f32x4.pmax(x, splat(-87.3)), splat(88.3));
+  const t = f32x4.add(f32x4.mul(x, splat(1.44269504)), splat(ROUNDER));
+  const n = f32x4.sub(t, splat(ROUNDER));
   let r = f32x4.sub(x, f32x4.mul(n, splat(0.693359375)));
   r = f32x4.sub(r, f32x4.mul(n, splat(-2.12194440e-4)));
   let p = madd(splat(1.9875691500e-4), r, splat(1.3981999507e-3));
@@ -39,7 +48,7 @@ import { madd } from "./simd";
   p = madd(p, r, splat(1.6666665459e-1));
   p = madd(p, r, splat(5.0000001201e-1));
   p = madd(f32x4.mul(p, r), r, f32x4.add(r, splat(1)));
-  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  const scale = i32x4.shl(i32x4.add(t, i32x4.splat(127 - ROUNDER_BITS)), 23);
   return f32x4.mul(p, scale);
 }
 
@@ -205,5 +214,31 @@ export function ugrnnGatesBackward(gh: usize, act: usize, h: usize, dpx: usize, 
     let j = 0;
     for (; j + 4 <= H; j += 4) ugrnnBackwardAt(gh, act, h, dpx, direct, row + j, b * H + j, H, true);
     for (; j < H; j++) ugrnnBackwardAt(gh, act, h, dpx, direct, row + j, b * H + j, H, false);
+  }
+}
+
+/**
+ * out[q] += Σ_{r<rows} g[r·cols + q]   for q < cols: the column sums of a row-major [rows, cols]
+ * gradient (a bias gradient), four rows per pass over out so that out stays in registers' reach.
+ */
+export function addColumnSums(g: usize, out: usize, rows: i32, cols: i32): void {
+  let r = 0;
+  for (; r + 4 <= rows; r += 4) {
+    const r0 = at(g, r * cols), r1 = at(r0, cols), r2 = at(r1, cols), r3 = at(r2, cols);
+    let q = 0;
+    for (; q + 4 <= cols; q += 4) {
+      const s = f32x4.add(f32x4.add(v128.load(at(r0, q)), v128.load(at(r1, q))), f32x4.add(v128.load(at(r2, q)), v128.load(at(r3, q))));
+      v128.store(at(out, q), f32x4.add(v128.load(at(out, q)), s));
+    }
+    for (; q < cols; q++) {
+      const s = (load<f32>(at(r0, q)) + load<f32>(at(r1, q))) + (load<f32>(at(r2, q)) + load<f32>(at(r3, q)));
+      store<f32>(at(out, q), load<f32>(at(out, q)) + s);
+    }
+  }
+  for (; r < rows; r++) {
+    const row = at(g, r * cols);
+    let q = 0;
+    for (; q + 4 <= cols; q += 4) v128.store(at(out, q), f32x4.add(v128.load(at(out, q)), v128.load(at(row, q))));
+    for (; q < cols; q++) store<f32>(at(out, q), load<f32>(at(out, q)) + load<f32>(at(row, q)));
   }
 }

@@ -100,6 +100,11 @@ export interface Kernels {
   /** A recurrent cell's gates, backward (equations in src/backend/recurrent-reference.ts). */
   gatesBackward?(cell: GatedCell, args: GateBackwardArgs): void;
   /**
+   * out[q] += Σ_r g[r·cols + q]   for r < rows, q < cols: the column sums of a row-major
+   * [rows, cols] gradient, added into out (a bias gradient).
+   */
+  addColumnSums?(g: TypedArray, rows: number, cols: number, out: TypedArray): void;
+  /**
    * A promise that `a`'s contents never change from now on and that many calls will read it: a
    * backend may keep a copy beside its kernels (the fast backend: in wasm memory) until released.
    */

@@ -150,6 +150,21 @@ function ugrnnBackward({ batch: B, hidden: H, gh, act, h, dpx, ghDirect }: GateB
   }
 }
 
+/** out[q] += Σ_r g[r·cols + q]   for r < rows, q < cols (a bias gradient from a row-major [rows, cols] gradient). */
+export function addColumnSumsReference(g: TypedArray, rows: number, cols: number, out: TypedArray): void {
+  checkColumnSums(g, rows, cols, out);
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let q = 0; q < cols; q++) out[q] = out[q]! + g[o + q]!;
+  }
+}
+
+/** Checks `addColumnSums`' array lengths (a wrong length would read or write out of bounds in wasm). */
+export function checkColumnSums(g: TypedArray, rows: number, cols: number, out: TypedArray): void {
+  if (g.length < rows * cols) throw new RangeError(`addColumnSums: g has ${g.length} elements, needs ${rows * cols} (rows ${rows} × cols ${cols})`);
+  if (out.length < cols) throw new RangeError(`addColumnSums: out has ${out.length} elements, needs ${cols} (cols)`);
+}
+
 /** Checks a gate call's array lengths (a wrong length would read or write out of bounds in wasm). */
 export function checkGateArrays(op: string, cell: GatedCell, batch: number, hidden: number, arrays: Record<string, TypedArray | null>): void {
   const wide = batch * GATE_BLOCKS[cell] * hidden;

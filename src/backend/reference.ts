@@ -4,7 +4,7 @@
  */
 import type { TypedArray } from "../dtype.js";
 import type { Conv2dArgs, Kernels, MatmulArgs, Pool2dArgs } from "./kernels.js";
-import { gatesBackwardReference, gatesForwardReference } from "./recurrent-reference.js";
+import { addColumnSumsReference, gatesBackwardReference, gatesForwardReference } from "./recurrent-reference.js";
 import { elementwiseReferenceKernels } from "./elementwise-reference.js";
 
 export function matmulReference(a: TypedArray, b: TypedArray, c: TypedArray, p: MatmulArgs): void {
@@ -177,6 +177,7 @@ export const referenceKernels: Required<Kernels> = {
   reluBackward: reluBackwardReference,
   gatesForward: gatesForwardReference,
   gatesBackward: gatesBackwardReference,
+  addColumnSums: addColumnSumsReference,
   retainOperand: () => {},
   releaseOperand: () => {},
   ...elementwiseReferenceKernels,

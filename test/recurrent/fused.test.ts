@@ -28,35 +28,43 @@ function randomArray(n: number, seed: number, scale = 2): Float32Array {
   return Float32Array.from({ length: n }, () => scale * g.normal());
 }
 
+/** The fast gate kernels against the definitions on random data of batch B and hidden size H. */
+function checkGates(cell: GatedCell, B: number, H: number, seed: number, withGc: boolean): void {
+  const G = GATE_BLOCKS[cell] * H;
+  const lstm = cell === "lstm";
+  const px = randomArray(B * G, seed), ph = randomArray(B * G, seed + 1), h = randomArray(B * H, seed + 2), c = randomArray(B * H, seed + 3);
+  const outs = () => ({ act: new Float32Array(B * G), aux: lstm ? new Float32Array(B * H) : null, hOut: new Float32Array(B * H), cOut: lstm ? new Float32Array(B * H) : null });
+  const a = outs(), b = outs();
+  const common = { batch: B, hidden: H, px, ph, h, c: lstm ? c : null };
+  fastGatesForward(cell, { ...common, ...a });
+  gatesForwardReference(cell, { ...common, ...b });
+  for (const k of ["act", "aux", "hOut", "cOut"] as const) if (a[k]) expect(maxAbsDiff(a[k]!, b[k]!), `forward ${k}`).toBeLessThan(2e-6);
+  const gh = randomArray(B * H, seed + 4), gc = lstm && withGc ? randomArray(B * H, seed + 5) : null;
+  const back = () => ({
+    dpx: new Float32Array(B * G), dph: cell === "gru" ? new Float32Array(B * G) : null,
+    ghDirect: lstm ? null : new Float32Array(B * H), gcPrev: lstm ? new Float32Array(B * H) : null,
+  });
+  const da = back(), db = back();
+  const bcommon = { batch: B, hidden: H, gh, gc, act: b.act, aux: b.aux, h, c: lstm ? c : null, ph: cell === "gru" ? ph : null };
+  fastGatesBackward(cell, { ...bcommon, ...da });
+  gatesBackwardReference(cell, { ...bcommon, ...db });
+  for (const k of ["dpx", "dph", "ghDirect", "gcPrev"] as const) if (da[k]) expect(maxAbsDiff(da[k]!, db[k]!), `backward ${k}`).toBeLessThan(1e-5);
+}
+
 describe("SIMD gate kernels equal their definitions (float32, random odd sizes)", () => {
   for (const cell of CELLS) {
     it(cell, () => {
       fc.assert(
-        fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 13 }), fc.integer({ min: 0, max: 1000 }), fc.boolean(), (B, H, seed, withGc) => {
-          const G = GATE_BLOCKS[cell] * H;
-          const lstm = cell === "lstm";
-          const px = randomArray(B * G, seed), ph = randomArray(B * G, seed + 1), h = randomArray(B * H, seed + 2), c = randomArray(B * H, seed + 3);
-          const outs = () => ({ act: new Float32Array(B * G), aux: lstm ? new Float32Array(B * H) : null, hOut: new Float32Array(B * H), cOut: lstm ? new Float32Array(B * H) : null });
-          const a = outs(), b = outs();
-          const common = { batch: B, hidden: H, px, ph, h, c: lstm ? c : null };
-          fastGatesForward(cell, { ...common, ...a });
-          gatesForwardReference(cell, { ...common, ...b });
-          for (const k of ["act", "aux", "hOut", "cOut"] as const) if (a[k]) expect(maxAbsDiff(a[k]!, b[k]!), `forward ${k}`).toBeLessThan(2e-6);
-          const gh = randomArray(B * H, seed + 4), gc = lstm && withGc ? randomArray(B * H, seed + 5) : null;
-          const back = () => ({
-            dpx: new Float32Array(B * G), dph: cell === "gru" ? new Float32Array(B * G) : null,
-            ghDirect: lstm ? null : new Float32Array(B * H), gcPrev: lstm ? new Float32Array(B * H) : null,
-          });
-          const da = back(), db = back();
-          const bcommon = { batch: B, hidden: H, gh, gc, act: b.act, aux: b.aux, h, c: lstm ? c : null, ph: cell === "gru" ? ph : null };
-          fastGatesBackward(cell, { ...bcommon, ...da });
-          gatesBackwardReference(cell, { ...bcommon, ...db });
-          for (const k of ["dpx", "dph", "ghDirect", "gcPrev"] as const) if (da[k]) expect(maxAbsDiff(da[k]!, db[k]!), `backward ${k}`).toBeLessThan(1e-5);
-        }),
+        fc.property(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 1, max: 13 }), fc.integer({ min: 0, max: 1000 }), fc.boolean(), (B, H, seed, withGc) => checkGates(cell, B, H, seed, withGc)),
         { numRuns: 25 },
       );
     });
   }
+
+  it("split by batch rows across the pool's threads (sizes large enough for a split, odd row counts)", () => {
+    // the kernels split from B·H ≈ 16K units (two threads)
+    for (const cell of CELLS) for (const [B, H] of [[67, 251], [131, 127]] as const) checkGates(cell, B, H, B + H, true);
+  });
 
   it("saturate to the right limits and keep NaN", () => {
     const px = Float32Array.from([200, -200, Number.NaN, 0, 200, -200, 0, 0]); // B 1, H 4: UGRNN's f block | d block

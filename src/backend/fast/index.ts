@@ -7,7 +7,7 @@ import type { Kernels } from "../kernels.js";
 import { fastConv2dBackwardInput, fastConv2dBackwardWeight, fastConv2dForward } from "./conv.js";
 import { fastMatmul } from "./matmul.js";
 import { fastMaxPool2dBackward, fastMaxPool2dForward } from "./maxpool.js";
-import { fastGatesBackward, fastGatesForward } from "./recurrent.js";
+import { fastAddColumnSums, fastGatesBackward, fastGatesForward } from "./recurrent.js";
 import { fastReluBackward, fastReluForward } from "./relu.js";
 import { fastRelease, fastRetain } from "./resident.js";
 import { fastElementwiseKernels } from "./elementwise.js";
@@ -27,6 +27,7 @@ export const fastKernels: Partial<Kernels> = {
   reluBackward: fastReluBackward,
   gatesForward: fastGatesForward,
   gatesBackward: fastGatesBackward,
+  addColumnSums: fastAddColumnSums,
   retainOperand: fastRetain,
   releaseOperand: fastRelease,
   ...fastElementwiseKernels,

@@ -27,10 +27,15 @@ export interface KernelExports {
   gruGatesBackward(gh: number, act: number, h: number, ph: number, dpx: number, dph: number, direct: number, batch: number, hidden: number): void;
   ugrnnGatesForward(px: number, ph: number, h: number, act: number, hOut: number, batch: number, hidden: number): void;
   ugrnnGatesBackward(gh: number, act: number, h: number, dpx: number, direct: number, batch: number, hidden: number): void;
+  addColumnSums(g: number, out: number, rows: number, cols: number): void;
 }
 
 /** Names of the exports workers may be asked to run, in a fixed order (task ids). */
-export const TASKS = ["gemmBatch", "convForward", "convBackwardInput", "convBackwardWeight", "biasGrad", "maxPool2x2", "winogradConv", "convForwardRelu", "reluMaskBiasGrad", "maxPool2x2Backward"] as const;
+export const TASKS = [
+  "gemmBatch", "convForward", "convBackwardInput", "convBackwardWeight", "biasGrad", "maxPool2x2", "winogradConv",
+  "lstmGatesForward", "lstmGatesBackward", "gruGatesForward", "gruGatesBackward", "ugrnnGatesForward", "ugrnnGatesBackward",
+  "convForwardRelu", "reluMaskBiasGrad", "maxPool2x2Backward",
+] as const;
 export type TaskName = (typeof TASKS)[number];
 
 const MAX_PAGES = 32768; // 2 GiB, the limit asm/build.mjs declares

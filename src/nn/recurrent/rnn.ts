@@ -18,7 +18,7 @@ import type { Tensor } from "../../tensor.js";
 import { Module } from "../module.js";
 import type { GatedCell } from "../../backend/kernels.js";
 import type { CellState, RecurrentCell } from "./cell.js";
-import { fusedSequence } from "./fused-step.js";
+import { fusedSequence } from "./fused-sequence.js";
 import { GRUCell } from "./gru.js";
 import { LSTMCell } from "./lstm.js";
 import { UGRNNCell } from "./ugrnn.js";
