@@ -101,7 +101,17 @@ function repsFor(w: Workload, o: BenchOptions): number {
   return o.reps ?? (o.quick ? w.reps.quick : w.reps.full);
 }
 
+/** The peers' names (torch's configurations are torch-1t and torch-2t-passive). */
+const PEER_NAMES = ["tfjs-cpu", "tfjs-wasm", "torch-1t", "torch-2t-passive"];
+
+/** Check --peers: each name is "none" or a prefix of a peer's name. */
+function checkPeers(o: BenchOptions): void {
+  const unknown = (o.peers ?? []).filter((p) => p !== "none" && !PEER_NAMES.some((n) => n.startsWith(p)));
+  if (unknown.length) throw new Error(`bench: unknown peer ${unknown.join(", ")}; known: tfjs-cpu, tfjs-wasm, tfjs, torch, none (fundl alone)`);
+}
+
 function selected(o: BenchOptions): Workload[] {
+  checkPeers(o);
   if (!o.only?.length) return WORKLOADS;
   const unknown = o.only.filter((n) => !WORKLOADS.some((w) => w.name === n));
   if (unknown.length) throw new Error(`bench: unknown workload ${unknown.join(", ")}; known: ${WORKLOADS.map((w) => w.name).join(", ")}`);
@@ -154,6 +164,7 @@ function torchPeers(threads: number): TorchPeer[] {
 }
 
 export async function runBench(o: BenchOptions = {}): Promise<BenchReport> {
+  checkPeers(o);
   if (o.threads !== undefined) setThreads(o.threads);
   setBackend(o.backend ?? "fast");
   const loadBefore = await loadAverage();

@@ -113,7 +113,7 @@ export function registerBench(program: Command): void {
     .option("--quick", "fewer repetitions (under a minute); skips the slowest peer runs")
     .option("--threads <n>", "threads for fundl's fast kernels (default: all cores)", positiveInt("--threads"))
     .option("--only <names>", "comma-separated workloads to run")
-    .option("--peers <names>", "comma-separated peers to run (prefixes: tfjs-cpu, tfjs-wasm, tfjs, torch; default all)")
+    .option("--peers <names>", "comma-separated peers to run (prefixes: tfjs-cpu, tfjs-wasm, tfjs, torch; none: fundl alone; default all)")
     .option("--backend <name>", "fundl's kernel backend (default fast)")
     .option("--reps <n>", "timed samples per workload and library (default: each workload's own count)", positiveInt("--reps"))
     .option("--json", "end with one JSON line of results")

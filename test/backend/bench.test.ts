@@ -33,11 +33,15 @@ describe("bench", () => {
   }, 60_000);
 
   it("takes --reps samples and reports how steady the steps were (slowest over median)", async () => {
-    const r = await runBench({ only: ["gemm-256"], peers: [], reps: 7 });
+    const r = await runBench({ only: ["gemm-256"], peers: ["none"], reps: 7 });
     const t = r.workloads[0]!.timing!;
     expect(t.samples).toBe(7);
     expect(t.slowestOverMedian).toBeCloseTo(t.max / t.ms, 10);
     expect(t.slowestOverMedian).toBeGreaterThanOrEqual(1);
+  });
+
+  it("names unknown peers", async () => {
+    await expect(runBench({ only: ["gemm-256"], peers: ["torhc"] })).rejects.toThrow(/unknown peer torhc; known: tfjs-cpu, tfjs-wasm, tfjs, torch, none/);
   });
 
   it("names unknown workloads", async () => {
