@@ -9,6 +9,21 @@ import { madd } from "./simd";
 }
 
 /**
+ * e^r for r = x − n·ln2 (ln2 in two parts, so n·ln2 is exact): Cephes' degree-7 polynomial in r,
+ * shared by expf4 here and the recurrent kernels' faster exp (asm/recurrent.ts).
+ */
+@inline export function expReduced(x: v128, n: v128): v128 {
+  let r = f32x4.sub(x, f32x4.mul(n, splat(0.693359375)));
+  r = f32x4.sub(r, f32x4.mul(n, splat(-2.12194440e-4)));
+  let p = madd(splat(1.9875691500e-4), r, splat(1.3981999507e-3));
+  p = madd(p, r, splat(8.3334519073e-3));
+  p = madd(p, r, splat(4.1665795894e-2));
+  p = madd(p, r, splat(1.6666665459e-1));
+  p = madd(p, r, splat(5.0000001201e-1));
+  return madd(f32x4.mul(p, r), r, f32x4.add(r, splat(1)));
+}
+
+/**
  * e^x: x = n·ln2 + r with n = round(x·log2 e) and |r| ≤ ln2/2 (ln2 in two parts, so n·ln2 is
  * exact), e^r by Cephes' degree-7 polynomial, times 2^n applied as 2^⌊n/2⌋ · 2^(n−⌊n/2⌋) so that a
  * subnormal result is rounded once and n = 128 does not overflow early. x is first clamped to
@@ -17,14 +32,7 @@ import { madd } from "./simd";
 @inline export function expf4(x: v128): v128 {
   x = f32x4.min(f32x4.max(x, splat(-104)), splat(89));
   const n = f32x4.nearest(f32x4.mul(x, splat(1.44269504088896341)));
-  let r = f32x4.sub(x, f32x4.mul(n, splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, splat(-2.12194440e-4)));
-  let p = madd(splat(1.9875691500e-4), r, splat(1.3981999507e-3));
-  p = madd(p, r, splat(8.3334519073e-3));
-  p = madd(p, r, splat(4.1665795894e-2));
-  p = madd(p, r, splat(1.6666665459e-1));
-  p = madd(p, r, splat(5.0000001201e-1));
-  p = madd(f32x4.mul(p, r), r, f32x4.add(r, splat(1)));
+  const p = expReduced(x, n);
   const k = i32x4.trunc_sat_f32x4_s(n);
   const k1 = i32x4.shr_s(k, 1);
   const k2 = i32x4.sub(k, k1);

@@ -4,6 +4,7 @@
 // is its columns q·H … q·H + H − 1, so gate q of unit j of row b sits at b·G·H + q·H + j.
 // A row's last H mod 4 units run the same code on one lane (a splat load, a one-lane store).
 import { madd } from "./simd";
+import { expReduced } from "./mathf";
 
 @inline function at(p: usize, i: i32): usize {
   return p + (<usize>i << 2);
@@ -40,14 +41,7 @@ const ROUNDER_BITS: i32 = 0x4b400000;
   x = f32x4.pmin(f32x4.pmax(x, splat(-87.3)), splat(88.3));
   const t = f32x4.add(f32x4.mul(x, splat(1.44269504)), splat(ROUNDER));
   const n = f32x4.sub(t, splat(ROUNDER));
-  let r = f32x4.sub(x, f32x4.mul(n, splat(0.693359375)));
-  r = f32x4.sub(r, f32x4.mul(n, splat(-2.12194440e-4)));
-  let p = madd(splat(1.9875691500e-4), r, splat(1.3981999507e-3));
-  p = madd(p, r, splat(8.3334519073e-3));
-  p = madd(p, r, splat(4.1665795894e-2));
-  p = madd(p, r, splat(1.6666665459e-1));
-  p = madd(p, r, splat(5.0000001201e-1));
-  p = madd(f32x4.mul(p, r), r, f32x4.add(r, splat(1)));
+  const p = expReduced(x, n);
   const scale = i32x4.shl(i32x4.add(t, i32x4.splat(127 - ROUNDER_BITS)), 23);
   return f32x4.mul(p, scale);
 }
