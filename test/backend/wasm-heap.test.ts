@@ -73,3 +73,25 @@ describe("WasmHeap", () => {
     expect(heap.alloc(1000)).toBeGreaterThan(0);
   });
 });
+
+describe("WasmStorage when the memory is full", () => {
+  it("falls back to JavaScript arrays with one warning that names the sizes", async () => {
+    const { WasmStorage } = await import("../../src/backend/fast/storage.js");
+    const { vi } = await import("vitest");
+    const heap = smallHeap(2, 16); // 1 MiB limit
+    const storage = new WasmStorage(heap);
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    try {
+      const a = storage.take(100_000);
+      expect(a).not.toBeNull();
+      expect(storage.take(300_000)).toBeNull(); // 1.2 MB: over the limit
+      expect(storage.take(300_000)).toBeNull();
+      expect(warn).toHaveBeenCalledTimes(1);
+      expect(String(warn.mock.calls[0]![0])).toMatch(/asked for 1\.1 MiB; 0\.4 MiB in use in 1 blocks.*limit 1\.0 MiB; storage that would live there goes to JavaScript arrays/);
+      expect(storage.give(a!)).toBe(true);
+      expect(storage.take(200_000)).not.toBeNull(); // room again once given back
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});

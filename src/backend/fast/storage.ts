@@ -18,7 +18,7 @@ export class WasmStorage implements StorageProvider {
   private readonly backstop = new FinalizationRegistry<number>((at) => {
     if (this.heap.isLive(at)) this.heap.free(at);
   });
-  /** Why the last `take` found no room (reported once by the caller that cares). */
+  /** Why the last `take` found no room (the first time is reported on the console). */
   lastFull: string | null = null;
 
   constructor(private readonly heap: WasmHeap) {}
@@ -30,6 +30,8 @@ export class WasmStorage implements StorageProvider {
       at = this.heap.alloc(n * 4);
     } catch (err) {
       if (!(err instanceof WasmMemoryFull)) throw err;
+      // the caller falls back to a JavaScript array (nothing is lost); say so once, with the sizes
+      if (this.lastFull === null) console.warn(`${err.message}; storage that would live there goes to JavaScript arrays instead (kernels copy it in and out)`);
       this.lastFull = err.message;
       return null;
     }
