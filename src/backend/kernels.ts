@@ -270,10 +270,15 @@ export interface PackedMatrix {
  * up on `kernels()` and fall back to `matmul` when they are absent or `packMatmulB` returns null.
  */
 export interface PackedMatmulKernels {
+  /**
+   * The plain matmul these agree with: callers take the packed path only while it is the active
+   * backend's `matmul` (a backend that overrides matmul but spreads in these does not get them).
+   */
+  readonly plainMatmul: Kernels["matmul"];
   /** op(B) (k×n; B stored n×k when transB) packed for `matmulPacked`, or null when this backend cannot (e.g. float64). */
-  packMatmulB?(b: TypedArray, transB: boolean, k: number, n: number): PackedMatrix | null;
+  packMatmulB(b: TypedArray, transB: boolean, k: number, n: number): PackedMatrix | null;
   /** C[i,j] (+)= Σ_p op(A)[i,p] · op(B)[p,j] for i < m, with op(B) given packed (C m×n, one matrix). */
-  matmulPacked?(a: TypedArray, b: PackedMatrix, c: TypedArray, m: number, transA: boolean, accumulate: boolean): void;
+  matmulPacked(a: TypedArray, b: PackedMatrix, c: TypedArray, m: number, transA: boolean, accumulate: boolean): void;
   /** Give back what `packMatmulB` took (once per handle). */
-  freePackedB?(b: PackedMatrix): void;
+  freePackedB(b: PackedMatrix): void;
 }

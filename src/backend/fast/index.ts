@@ -40,6 +40,6 @@ import { fastConv2dReluForward, fastReluMaskBiasGrad } from "./conv.js";
 import type { ConvEpilogueKernels } from "../kernels.js";
 
 /** The packed-operand GEMM (see PackedMatmulKernels), found by nn.RNN's sequence path beside the Kernels. */
-export const fastPackedMatmul: PackedMatmulKernels = { packMatmulB: fastPackMatmulB, matmulPacked: fastMatmulPacked, freePackedB: fastFreePackedB };
+export const fastPackedMatmul: PackedMatmulKernels = { plainMatmul: fastMatmul, packMatmulB: fastPackMatmulB, matmulPacked: fastMatmulPacked, freePackedB: fastFreePackedB };
 Object.assign(fastKernels, fastPackedMatmul);
 import type { PackedMatmulKernels } from "../kernels.js";
