@@ -258,9 +258,13 @@ export interface ConvEpilogueKernels {
  * the array it was made from, which must not change while the handle lives.
  */
 export interface PackedMatrix {
+  /** Rows of op(B) (the products' inner dimension). */
   readonly k: number;
+  /** Columns of op(B) (and of the products' C). */
   readonly n: number;
+  /** B was stored n×k (op(B) = Bᵀ). */
   readonly transB: boolean;
+  /** The array B, as given to `packMatmulB`. */
   readonly source: TypedArray;
 }
 
