@@ -247,3 +247,80 @@ export function gemmBatch(
     );
   }
 }
+
+// ---- B packed once, for many products against the same matrix (nn.RNN's W_hh at every step) ----
+// The packed layout is the one gemm builds per block: for the column block jc (NC wide, nc columns,
+// padded to ncPad = a multiple of NR) and the k block pc (kc deep), the panel lies at float offset
+// jc·k + pc·ncPad, and within it strip t (columns jc+t .. jc+t+8) at t·kc, stored Bp[p][c].
+
+/** Floats a packed k×n operand takes (n rounded up to whole NR-column strips). */
+export function gemmPackedBFloats(n: i32, k: i32): i32 {
+  return ((n + NR - 1) / NR) * NR * k;
+}
+
+/** Bytes of scratch one thread's gemmPacked needs (a packed A block and an edge tile). */
+export function gemmPackedScratchBytes(): i32 {
+  return (MC * KC + MR * NR) * 4 + 64;
+}
+
+/** Float offset of the panel for column block jc (nc wide) and k block pc in the packed layout. */
+@inline function panelOffset(jc: i32, pc: i32, nc: i32, k: i32): i32 {
+  return jc * k + pc * (((nc + NR - 1) / NR) * NR);
+}
+
+/**
+ * dst = op(B) packed: op(B) is k×n (B stored k×n, ldb; or with transB stored n×k), dst holds
+ * gemmPackedBFloats(n, k) floats laid out as above (pad columns zero).
+ */
+export function gemmPackB(transB: i32, n: i32, k: i32, b: usize, ldb: i32, dst: usize): void {
+  if (n <= 0 || k <= 0) return;
+  const kcMax = blockSize(k, KC);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += kcMax) {
+      const kc = min(kcMax, k - pc);
+      packB(b, ldb, transB != 0, pc, kc, jc, nc, dst + (<usize>panelOffset(jc, pc, nc, k) << 2));
+    }
+  }
+}
+
+/**
+ * C[i,j] (+)= Σ_p A[i,p] · B[p,j]   for i < m, j0 ≤ j < j1, p < k, with B given packed by
+ * gemmPackB(·, n, k, …) at bp (j0 a multiple of 8; c points at C[0,0]). A as in gemm.
+ */
+export function gemmPacked(
+  transA: i32, m: i32, n: i32, k: i32, a: usize, lda: i32, bp: usize, j0: i32, j1: i32,
+  c: usize, ldc: i32, accumulate: i32, scratch: usize,
+): void {
+  if (m <= 0 || j1 <= j0) return;
+  if (k <= 0) {
+    if (accumulate == 0) for (let i = 0; i < m; i++) memory.fill(c + (<usize>(i * ldc + j0) << 2), 0, <usize>(j1 - j0) << 2);
+    return;
+  }
+  const packedA = (scratch + 63) & ~63;
+  const tile = packedA + (<usize>(MC * KC) << 2);
+  const kcMax = blockSize(k, KC);
+  const mcMax = blockSize(m, MC);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    const lo = max(j0 - jc, 0);
+    const hi = min(j1 - jc, nc);
+    if (lo >= hi) continue;
+    for (let pc = 0; pc < k; pc += kcMax) {
+      const kc = min(kcMax, k - pc);
+      const panel = bp + (<usize>panelOffset(jc, pc, nc, k) << 2);
+      const overwrite = pc == 0 && accumulate == 0;
+      for (let ic = 0; ic < m; ic += mcMax) {
+        const mc = min(mcMax, m - ic);
+        packA(a, lda, transA != 0, ic, mc, pc, kc, packedA);
+        for (let jr = lo; jr < hi; jr += NR) {
+          const strip = panel + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const dst = c + (<usize>((ic + ir) * ldc + jc + jr) << 2);
+            kernel6x8(kc, packedA + (<usize>(ir * kc) << 2), strip, dst, ldc, min(MR, mc - ir), min(NR, hi - jr), overwrite, tile);
+          }
+        }
+      }
+    }
+  }
+}

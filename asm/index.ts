@@ -1,6 +1,6 @@
 // The fundl kernel module: everything here works on float32 data in (shared) linear memory that the
 // host manages; nothing allocates, so many threads can run these on one memory at once.
-export { gemm, gemmBatch, gemmScratchBytes } from "./gemm";
+export { gemm, gemmBatch, gemmScratchBytes, gemmPackB, gemmPacked, gemmPackedBFloats, gemmPackedScratchBytes } from "./gemm";
 export { convForward, convBackwardInput, convBackwardWeight, convScratchBytes } from "./conv";
 export { maxPool2x2 } from "./maxpool";
 export { biasGrad, reluForward, reluBackward } from "./elementwise";

@@ -251,3 +251,38 @@ export interface ConvEpilogueKernels {
    */
   reluMaskBiasGrad(y: TypedArray, gy: TypedArray, gm: TypedArray, args: Conv2dArgs, gb?: TypedArray | null): void;
 }
+
+/**
+ * A matrix op(B) (k×n) that a backend has laid out once for many products against it (the fast
+ * backend: its GEMM's packed panels, in a WebAssembly heap block). Opaque to callers; `source` is
+ * the array it was made from, which must not change while the handle lives.
+ */
+export interface PackedMatrix {
+  /** Rows of op(B) (the products' inner dimension). */
+  readonly k: number;
+  /** Columns of op(B) (and of the products' C). */
+  readonly n: number;
+  /** B was stored n×k (op(B) = Bᵀ). */
+  readonly transB: boolean;
+  /** The array B, as given to `packMatmulB`. */
+  readonly source: TypedArray;
+}
+
+/**
+ * A GEMM operand packed once. A backend may supply these beside its Kernels (the fast one does; the
+ * reference leaves them out, as `Required<Kernels>` cannot hold optional extras); callers look them
+ * up on `kernels()` and fall back to `matmul` when they are absent or `packMatmulB` returns null.
+ */
+export interface PackedMatmulKernels {
+  /**
+   * The plain matmul these agree with: callers take the packed path only while it is the active
+   * backend's `matmul` (a backend that overrides matmul but spreads in these does not get them).
+   */
+  readonly plainMatmul: Kernels["matmul"];
+  /** op(B) (k×n; B stored n×k when transB) packed for `matmulPacked`, or null when this backend cannot (e.g. float64). */
+  packMatmulB(b: TypedArray, transB: boolean, k: number, n: number): PackedMatrix | null;
+  /** C[i,j] (+)= Σ_p op(A)[i,p] · op(B)[p,j] for i < m, with op(B) given packed (C m×n, one matrix). */
+  matmulPacked(a: TypedArray, b: PackedMatrix, c: TypedArray, m: number, transA: boolean, accumulate: boolean): void;
+  /** Give back what `packMatmulB` took (once per handle). */
+  freePackedB(b: PackedMatrix): void;
+}

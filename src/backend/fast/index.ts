@@ -5,7 +5,7 @@
  */
 import type { Kernels } from "../kernels.js";
 import { fastConv2dBackwardInput, fastConv2dBackwardWeight, fastConv2dForward } from "./conv.js";
-import { fastMatmul } from "./matmul.js";
+import { fastFreePackedB, fastMatmul, fastMatmulPacked, fastPackMatmulB } from "./matmul.js";
 import { fastMaxPool2dBackward, fastMaxPool2dForward } from "./maxpool.js";
 import { fastAddColumnSums, fastGatesBackward, fastGatesForward } from "./recurrent.js";
 import { fastReluBackward, fastReluForward } from "./relu.js";
@@ -38,3 +38,8 @@ export const fastConvEpilogue: ConvEpilogueKernels = { conv2dReluForward: fastCo
 Object.assign(fastKernels, fastConvEpilogue);
 import { fastConv2dReluForward, fastReluMaskBiasGrad } from "./conv.js";
 import type { ConvEpilogueKernels } from "../kernels.js";
+
+/** The packed-operand GEMM (see PackedMatmulKernels), found by nn.RNN's sequence path beside the Kernels. */
+export const fastPackedMatmul: PackedMatmulKernels = { plainMatmul: fastMatmul, packMatmulB: fastPackMatmulB, matmulPacked: fastMatmulPacked, freePackedB: fastFreePackedB };
+Object.assign(fastKernels, fastPackedMatmul);
+import type { PackedMatmulKernels } from "../kernels.js";

@@ -34,7 +34,7 @@ export interface KernelExports {
 export const TASKS = [
   "gemmBatch", "convForward", "convBackwardInput", "convBackwardWeight", "biasGrad", "maxPool2x2", "winogradConv",
   "lstmGatesForward", "lstmGatesBackward", "gruGatesForward", "gruGatesBackward", "ugrnnGatesForward", "ugrnnGatesBackward",
-  "convForwardRelu", "reluMaskBiasGrad", "maxPool2x2Backward",
+  "convForwardRelu", "reluMaskBiasGrad", "maxPool2x2Backward", "gemmPacked",
 ] as const;
 export type TaskName = (typeof TASKS)[number];
 
@@ -134,3 +134,11 @@ export interface KernelExports {
   firstNonFinite(x: number, n: number): number;
 }
 
+
+/** GEMM against a B packed once (asm/gemm.ts: gemmPackB's layout), merged into KernelExports. */
+export interface KernelExports {
+  gemmPackedBFloats(n: number, k: number): number;
+  gemmPackedScratchBytes(): number;
+  gemmPackB(transB: number, n: number, k: number, b: number, ldb: number, dst: number): void;
+  gemmPacked(transA: number, m: number, n: number, k: number, a: number, lda: number, bp: number, j0: number, j1: number, c: number, ldc: number, accumulate: number, scratch: number): void;
+}

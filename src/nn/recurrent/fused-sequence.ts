@@ -22,10 +22,15 @@
  * Nothing user code can reach keeps it: the outputs are stacked into a new array, and the last h
  * (and c) are written into their own arrays. (The intermediate h' and c' tensors, views of the
  * sequence's buffers, are reachable only through the graph, which they leave with it.)
+ *
+ * W_hh packed once: where the backend has a packed-operand GEMM (PackedMatmulKernels; the fast
+ * backend on float32), the snapshot of W_hh is laid out once in its micro-kernel's panels for the
+ * forward's h·W_hhᵀ (freed when the forward ends) and once, at the first step backward, for the
+ * backward's ∂ph·W_hh (freed with the rest of the storage), instead of inside every step's GEMM.
  */
 import { gradTarget, runOp } from "../../autograd.js";
 import { kernels } from "../../backend/index.js";
-import type { GatedCell } from "../../backend/kernels.js";
+import type { GatedCell, PackedMatmulKernels, PackedMatrix } from "../../backend/kernels.js";
 import { GATE_BLOCKS } from "../../backend/recurrent-reference.js";
 import { uninitialized, type DType, type TypedArray } from "../../dtype.js";
 import { recycle, takeUninitialized } from "../../grad-pool.js";
@@ -33,13 +38,26 @@ import { stack } from "../../ops/view.js";
 import { locationOf } from "../../storage.js";
 import { Tensor } from "../../tensor.js";
 import type { GateWeights } from "./fused-step.js";
-import { addBiasGrads, adoptOrAdd, cellStateOutput, mm, project, work } from "./step-parts.js";
+import { addBiasGrads, adoptOrAdd, cellStateOutput, mm, mmWith, packedKernels, project, work } from "./step-parts.js";
 
 /** The result of unrolling: every step's h' ([T, B, H]) and the final state. */
 export interface FusedSequence {
   outputs: Tensor;
   h: Tensor;
   c: Tensor | null;
+}
+
+/** A matrix packed by a backend's PackedMatmulKernels, with the kernels that made it (and free it). */
+interface PackedOperand {
+  by: PackedMatmulKernels;
+  b: PackedMatrix;
+}
+
+/** op(a) packed by the active backend, or null when it cannot (no packed GEMM, float64, memory full). */
+function packOperand(a: TypedArray, transB: boolean, k: number, n: number): PackedOperand | null {
+  const by = packedKernels();
+  const b = by ? by.packMatmulB(a, transB, k, n) : null;
+  return by && b ? { by, b } : null;
 }
 
 /** One sequence's sizes and private storage (see the file comment). */
@@ -62,6 +80,11 @@ class SequenceStorage {
   dph: TypedArray | null = null;
   /** Which steps' backward wrote their rows of ∂PX (and ∂PH): the others count as zero. */
   readonly written: Uint8Array;
+  /** W_hh packed as the forward reads it (op(B) = W_hhᵀ, H × G), until the forward ends; null: plain matmul. */
+  whForward: PackedOperand | null = null;
+  /** W_hh packed as the backward reads it (op(B) = W_hh, G × H), from the first step backward on. */
+  private whBackward: PackedOperand | null = null;
+  private backwardPackTried = false;
   /** Whether the storage went back (it must not twice). */
   private released = false;
   /** Whether the W_hh snapshot was pinned beside the kernels (only when it is not in their memory). */
@@ -83,6 +106,22 @@ class SequenceStorage {
     // backend that pinned it, whichever is active when the graph is freed)
     this.pinnedBy = locationOf(this.wh) === "wasm" ? null : kernels();
     this.pinnedBy?.retainOperand(this.wh);
+    this.whForward = packOperand(this.wh, true, H, G);
+  }
+
+  /** W_hh packed for the backward's ∂h = ∂ph·W_hh (packed on the first call), or null for the plain matmul. */
+  backwardWeights(): PackedOperand | null {
+    if (!this.backwardPackTried && !this.released) {
+      this.backwardPackTried = true;
+      this.whBackward = packOperand(this.wh, false, this.G, this.H);
+    }
+    return this.whBackward;
+  }
+
+  private freePacked(): void {
+    for (const p of [this.whForward, this.whBackward]) if (p) p.by.freePackedB(p.b);
+    this.whForward = null;
+    this.whBackward = null;
   }
 
   /** Rows [t·B, (t+1)·B) of a [T·B, width] buffer. */
@@ -92,6 +131,10 @@ class SequenceStorage {
 
   /** The forward is over: a one-step ph buffer (not GRU's) is no longer read. */
   endForward(): void {
+    if (this.whForward) {
+      this.whForward.by.freePackedB(this.whForward.b);
+      this.whForward = null;
+    }
     if (this.kind !== "gru" && this.ph) {
       recycle(this.ph);
       this.ph = null;
@@ -102,6 +145,7 @@ class SequenceStorage {
   release(): void {
     if (this.released) return;
     this.released = true;
+    this.freePacked();
     this.pinnedBy?.releaseOperand(this.wh);
     for (const a of [this.wh, this.hAll, this.act, this.aux, this.cAll, this.ph, this.dph]) if (a) recycle(a);
     this.ph = null;
@@ -148,7 +192,7 @@ export function fusedSequence(kind: GatedCell, seq: Tensor, h0: Tensor, c0: Tens
       const px = st.block(xp.data, step, G);
       const ph = gru ? st.block(st.ph!, step, G) : st.ph!;
       // ph[b,q] = Σ_k Wh[q,k]·h[b,k] (+ bh[q] for GRU; LSTM's and UGRNN's bh is in px)
-      project(hRows, B, H, st.wh, G, gru ? (w.bh?.data ?? null) : null, ph);
+      project(hRows, B, H, st.wh, G, gru ? (w.bh?.data ?? null) : null, ph, st.whForward);
       // h' is row block t + 1 of hAll (where the next step reads it), except the last, which the caller keeps
       const hOut = last ? uninitialized(st.dtype, B * H) : st.block(hAll, step + 1, H);
       cOut = !lstm ? null : last ? uninitialized(st.dtype, B * H) : st.block(cAll!, step + 1, H);
@@ -189,11 +233,11 @@ export function fusedSequence(kind: GatedCell, seq: Tensor, h0: Tensor, c0: Tens
             else recycle(side);
             if (hPrev.requiresGrad) {
               const tg = gradTarget(hPrev);
-              mm(gph, st.wh, tg.data, B, H, G, false, false, tg.accumulate);
+              mmWith(st.backwardWeights(), gph, st.wh, tg.data, B, H, G, false, tg.accumulate);
             }
           } else if (hPrev.requiresGrad) {
             adoptOrAdd(hPrev, side);
-            mm(gph, st.wh, hPrev.grad!.data, B, H, G, false, false, true);
+            mmWith(st.backwardWeights(), gph, st.wh, hPrev.grad!.data, B, H, G, false, true);
           } else recycle(side);
           if (!xp.requiresGrad) recycle(dpx);
           if (dph && !(gru && hiddenNeedsGrad)) recycle(dph);

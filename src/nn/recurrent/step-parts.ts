@@ -5,7 +5,7 @@
  */
 import { gradBuffer, gradTarget, runOp } from "../../autograd.js";
 import { kernels } from "../../backend/index.js";
-import type { GatedCell } from "../../backend/kernels.js";
+import type { GatedCell, PackedMatmulKernels, PackedMatrix } from "../../backend/kernels.js";
 import type { TypedArray } from "../../dtype.js";
 import { recycle, takeUninitialized } from "../../grad-pool.js";
 import { Tensor } from "../../tensor.js";
@@ -15,14 +15,35 @@ export function mm(a: TypedArray, b: TypedArray, c: TypedArray, m: number, n: nu
   kernels().matmul(a, b, c, { batch: 1, m, n, k, transA, transB, strideA: 0, strideB: 0, accumulate });
 }
 
-/** out[r,q] = Σ_j src[r,j]·W[q,j] + bias[q]   (out rows × G, W is G × k; no bias: the sum alone). */
-export function project(src: TypedArray, rows: number, k: number, w: TypedArray, G: number, bias: TypedArray | null, out: TypedArray): void {
+/**
+ * The active backend's packed-operand GEMM (PackedMatmulKernels), or null when it has none or its
+ * `matmul` is not the one they agree with.
+ */
+export function packedKernels(): PackedMatmulKernels | null {
+  const k = kernels() as ReturnType<typeof kernels> & Partial<PackedMatmulKernels>;
+  return k.packMatmulB && k.matmulPacked && k.freePackedB && k.plainMatmul === k.matmul ? (k as PackedMatmulKernels) : null;
+}
+
+/**
+ * C (+)= A·op(W), C m×n, with op(W) given packed by `by` when `packed` is set (see PackedMatmulKernels),
+ * else the plain matmul on `w` (B stored n×k when transB).
+ */
+export function mmWith(packed: { by: PackedMatmulKernels; b: PackedMatrix } | null, a: TypedArray, w: TypedArray, c: TypedArray, m: number, n: number, k: number, transB: boolean, accumulate: boolean): void {
+  if (packed) packed.by.matmulPacked(a, packed.b, c, m, false, accumulate);
+  else mm(a, w, c, m, n, k, false, transB, accumulate);
+}
+
+/**
+ * out[r,q] = Σ_j src[r,j]·W[q,j] + bias[q]   (out rows × G, W is G × k; no bias: the sum alone),
+ * with W given packed (as op(B) = Wᵀ) when `packed` is set.
+ */
+export function project(src: TypedArray, rows: number, k: number, w: TypedArray, G: number, bias: TypedArray | null, out: TypedArray, packed: { by: PackedMatmulKernels; b: PackedMatrix } | null = null): void {
   if (bias) {
     // out[r,·] = bias: one row, then copies of the rows filled so far (log₂ rows calls, not rows)
     out.set(bias.subarray(0, G), 0);
     for (let filled = 1; filled < rows; filled *= 2) out.copyWithin(filled * G, 0, Math.min(filled, rows - filled) * G);
   }
-  mm(src, w, out, rows, G, k, false, true, bias !== null);
+  mmWith(packed, src, w, out, rows, G, k, true, bias !== null);
 }
 
 /** t.grad += a (same length as t): into new storage when t has no gradient yet. */
