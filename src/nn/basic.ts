@@ -4,7 +4,7 @@ import { flatten } from "../ops/view.js";
 import type { Tensor } from "../tensor.js";
 import { Conv2d } from "./conv.js";
 import { Module } from "./module.js";
-import { markLeafLayers, runLayer, runLayerAs } from "./internal-outputs.js";
+import { isLeafLayer, markLeafLayers, runLayer, runLayerAs } from "./internal-outputs.js";
 import { markEscaped } from "../storage.js";
 
 /** The layer y = max(x, 0). */
@@ -79,9 +79,12 @@ export class Sequential extends Module {
         i++; // the ReLU ran in the conv's epilogue
         continue;
       }
+      // a leaf layer that hands its input on unchanged (Identity, Dropout in eval) passes owned
+      // storage along: where it reaches a layer of the user's (which may keep it) or the caller, it escapes
+      if (!isLeafLayer(m)) markEscaped(h.data);
       h = runLayer(m, h, layers[i + 1]) as Tensor;
     }
-    markEscaped(h.data); // a last layer that hands its input on unchanged (Identity, eval Dropout) returns owned storage
+    markEscaped(h.data);
     return h;
   }
 }

@@ -117,6 +117,14 @@ describe("storage in WebAssembly memory", () => {
     const zSnapshot = Array.from(z.data);
     for (let i = 0; i < 5; i++) fl.sum(idSeq.forward(fl.randn([32, 40], { seed: 31 + i }))).backward();
     expect(Array.from(z.data)).toEqual(zSnapshot);
+    // Identity passes ReLU's owned output on to a user layer, which keeps it
+    const stash2 = new Stash();
+    const passSeq = new fl.nn.Sequential(new fl.nn.Linear(40, 64, { generator }), new fl.nn.ReLU(), new fl.nn.Identity(), stash2, new fl.nn.Linear(64, 4, { generator }));
+    fl.sum(passSeq.forward(fl.randn([32, 40], { seed: 40 }))).backward();
+    const passed = stash2.kept!;
+    const passedSnapshot = Array.from(passed.data);
+    for (let i = 0; i < 5; i++) fl.sum(passSeq.forward(fl.randn([32, 40], { seed: 41 + i }))).backward();
+    expect(Array.from(passed.data)).toEqual(passedSnapshot);
   });
 
   it("under noGrad nothing is graph-owned (no graph will give it back)", () => {
