@@ -11,7 +11,7 @@
  * detaches it), but its numbers belong to whoever holds the storage: once given back, the block is
  * reused.
  */
-import type { TypedArray } from "./dtype.js";
+import { uninitialized, type DType, type TypedArray } from "./dtype.js";
 
 /** Where a tensor's numbers live: a JavaScript typed array, or the WebAssembly memory of the fast kernels. */
 export type StorageLocation = "js" | "wasm";
@@ -107,7 +107,7 @@ export function leaveOp(): void {
  * `graphOwnedOutputs`, a block of the provider's memory; otherwise an ordinary array with
  * arbitrary contents (`uninitialized`), which the op writes in full.
  */
-export function outputStorage(dtype: "float32" | "float64", n: number, fallback: (n: number) => TypedArray): TypedArray {
+export function outputStorage(dtype: DType, n: number): TypedArray {
   if (scopeDepth > 0 && opDepth === 1 && recording && dtype === "float32" && provider !== null && ownedBytes + n * 4 <= OWNED_CAP_BYTES) {
     const a = provider.take(n);
     if (a !== null) {
@@ -115,7 +115,7 @@ export function outputStorage(dtype: "float32" | "float64", n: number, fallback:
       return a;
     }
   }
-  return fallback(n);
+  return uninitialized(dtype, n);
 }
 
 /**

@@ -1,5 +1,5 @@
 /** Small helpers shared by the op families: dtype agreement and the errors that go with it. */
-import { allocate, uninitialized, type DType, type TypedArray } from "../dtype.js";
+import { allocate, type DType, type TypedArray } from "../dtype.js";
 import { outputStorage } from "../storage.js";
 import { Tensor, asTensor, type TensorLike } from "../tensor.js";
 
@@ -41,5 +41,5 @@ export function empty(dtype: DType, n: number): TypedArray {
  * fundl's layers, memory the graph owns (src/storage.ts); otherwise an uninitialized array.
  */
 export function outputArray(dtype: DType, n: number): TypedArray {
-  return outputStorage(dtype, n, (k) => uninitialized(dtype, k));
+  return outputStorage(dtype, n);
 }

@@ -83,8 +83,29 @@ export class Arena {
   }
 
   /** The offset of `a` for a kernel to read: in place when it lives in WebAssembly memory, else a copy. */
-  input(a: Float32Array): number {
-    return this.heap.owns(a) ? a.byteOffset : this.put(a);
+  input(a: Float32Array | Int32Array): number {
+    if (this.heap.owns(a)) return a.byteOffset;
+    if (a instanceof Float32Array) return this.put(a);
+    const at = this.alloc(a.length * 4);
+    this.i32.set(a, at >> 2);
+    return at;
+  }
+
+  /**
+   * One kernel call: `reset`, then `body` lays out its operands and runs the kernel, then `finish`
+   * copies its outputs back. False (nothing written to the caller's arrays) when the memory cannot
+   * hold the call, so the caller falls back to its JavaScript kernel.
+   */
+  run(body: () => void): boolean {
+    try {
+      this.reset();
+      body();
+      this.finish();
+      return true;
+    } catch (err) {
+      if (err instanceof ArenaFull) return false;
+      throw err;
+    }
   }
 
   /**

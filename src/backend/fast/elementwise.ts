@@ -75,18 +75,13 @@ export const wasmCalls = { count: 0 };
  */
 function inWasm(ctx: FastContext, inputs: readonly Float32Array[], outputs: ReadonlyArray<[Float32Array | Int32Array, boolean]>, call: (ptrs: number[]) => void): boolean {
   const { arena } = ctx;
-  try {
-    arena.reset();
+  const ran = arena.run(() => {
     const ptrs = inputs.map((a) => arena.input(a));
     for (const [a, readsOld] of outputs) ptrs.push(arena.output(a, readsOld));
     call(ptrs);
-    arena.finish();
-    wasmCalls.count++;
-    return true;
-  } catch (err) {
-    if (err instanceof ArenaFull) return false;
-    throw err;
-  }
+  });
+  if (ran) wasmCalls.count++;
+  return ran;
 }
 
 /** `unaryForward` in wasm SIMD for float32 (the definition otherwise). */

@@ -8,7 +8,6 @@
 import type { TypedArray } from "../../dtype.js";
 import type { Pool2dArgs } from "../kernels.js";
 import { maxPool2dBackwardReference, maxPool2dForwardReference } from "../reference.js";
-import { ArenaFull, type Arena } from "./arena.js";
 import { fastContext, splitRange, threadsFor } from "./context.js";
 import type { Task } from "./pool.js";
 
@@ -51,8 +50,7 @@ function pool2x2InWasm(x: Float32Array, y: Float32Array, argmax: Int32Array, p: 
   const { arena, pool } = ctx;
   const n = p.batch * p.channels * p.ho * p.wo;
   const planes = p.batch * p.channels;
-  try {
-    arena.reset();
+  return arena.run(() => {
     const px = arena.input(x.subarray(0, planes * p.h * p.w));
     const py = arena.output(y.subarray(0, n));
     const pa = arena.output(argmax.subarray(0, n));
@@ -60,12 +58,7 @@ function pool2x2InWasm(x: Float32Array, y: Float32Array, argmax: Int32Array, p: 
     const nt = threadsFor(ctx, 4 * planes * p.h * p.w);
     const tasks: Task[] = splitRange(planes, nt).map(([p0, p1]) => ({ name: "maxPool2x2", args: [px, py, pa, p.h, p.w, p.ho, p.wo, p0, p1, 0] }));
     pool.run(tasks, nt, 0);
-    arena.finish();
-    return true;
-  } catch (err) {
-    if (err instanceof ArenaFull) return false;
-    throw err;
-  }
+  });
 }
 
 export function fastMaxPool2dForward(x: TypedArray, y: TypedArray, argmax: Int32Array, p: Pool2dArgs): void {
@@ -96,27 +89,13 @@ function backward2x2InWasm(gy: Float32Array, argmax: Int32Array, gx: Float32Arra
   const { arena, pool } = ctx;
   const planes = p.batch * p.channels;
   const n = planes * p.ho * p.wo;
-  try {
-    arena.reset();
+  return arena.run(() => {
     const pgy = arena.input(gy.subarray(0, n));
-    const pa = int32Input(arena, argmax.subarray(0, n));
+    const pa = arena.input(argmax.subarray(0, n));
     const pgx = arena.output(gx.subarray(0, planes * p.h * p.w), accumulate);
     // threads take ranges of planes (each writes only its own planes of x.grad)
     const nt = threadsFor(ctx, 4 * planes * p.h * p.w);
     const tasks = splitRange(planes, nt).map(([p0, p1]) => ({ name: "maxPool2x2Backward" as const, args: [pgy, pa, pgx, p.h, p.w, p.ho, p.wo, p0, p1, accumulate ? 1 : 0, 0] }));
     pool.run(tasks, nt, 0);
-    arena.finish();
-    return true;
-  } catch (err) {
-    if (err instanceof ArenaFull) return false;
-    throw err;
-  }
-}
-
-/** The offset of an index array for a kernel to read: in place when it lives in wasm memory, else a copy. */
-function int32Input(arena: Arena, a: Int32Array): number {
-  if (arena.heap.owns(a)) return a.byteOffset;
-  const at = arena.alloc(a.length * 4);
-  arena.i32.set(a, at >> 2);
-  return at;
+  });
 }

@@ -9,7 +9,7 @@
 import type { TypedArray } from "../../dtype.js";
 import type { GateBackwardArgs, GateForwardArgs, GatedCell } from "../kernels.js";
 import { addColumnSumsReference, checkColumnSums, checkGateArrays, gatesBackwardReference, gatesForwardReference, GATE_BLOCKS } from "../recurrent-reference.js";
-import { ArenaFull, type Arena } from "./arena.js";
+import type { Arena } from "./arena.js";
 import { fastContext, splitRange, threadsFor, type FastContext } from "./context.js";
 import type { Task } from "./pool.js";
 import type { TaskName } from "./wasm.js";
@@ -71,8 +71,7 @@ export function fastGatesForward(cell: GatedCell, p: GateForwardArgs): void {
   const G = GATE_BLOCKS[cell] * H;
   const wide = B * G;
   const n = B * H;
-  try {
-    arena.reset();
+  const ran = arena.run(() => {
     const px = row(putOrNull(arena, p.px, wide), G);
     const ph = row(putOrNull(arena, p.ph, wide), G);
     const act = row(out(arena, p.act, wide), G);
@@ -86,11 +85,8 @@ export function fastGatesForward(cell: GatedCell, p: GateForwardArgs): void {
       const h = row(putOrNull(arena, p.h, n), H);
       runGateKernel(ctx, cell === "gru" ? "gruGatesForward" : "ugrnnGatesForward", [px, ph, h, act, hOut], B, H);
     }
-    arena.finish();
-  } catch (err) {
-    if (!(err instanceof ArenaFull)) throw err;
-    gatesForwardReference(cell, p);
-  }
+  });
+  if (!ran) gatesForwardReference(cell, p);
 }
 
 /** `gatesBackward` in wasm SIMD for float32 (the definition otherwise). */
@@ -103,8 +99,7 @@ export function fastGatesBackward(cell: GatedCell, p: GateBackwardArgs): void {
   const G = GATE_BLOCKS[cell] * H;
   const wide = B * G;
   const n = B * H;
-  try {
-    arena.reset();
+  const ran = arena.run(() => {
     const gh = row(putOrNull(arena, p.gh, n), H);
     const act = row(putOrNull(arena, p.act, wide), G);
     const dpx = row(out(arena, p.dpx, wide), G);
@@ -123,11 +118,8 @@ export function fastGatesBackward(cell: GatedCell, p: GateBackwardArgs): void {
         runGateKernel(ctx, "gruGatesBackward", [gh, act, h, ph, dpx, dph, direct], B, H);
       } else runGateKernel(ctx, "ugrnnGatesBackward", [gh, act, h, dpx, direct], B, H);
     }
-    arena.finish();
-  } catch (err) {
-    if (!(err instanceof ArenaFull)) throw err;
-    gatesBackwardReference(cell, p);
-  }
+  });
+  if (!ran) gatesBackwardReference(cell, p);
 }
 
 /** Below this many elements of g, the column sums stay in JavaScript (a call costs more). */
@@ -139,14 +131,10 @@ export function fastAddColumnSums(g: TypedArray, rows: number, cols: number, out
   const ctx = rows * cols >= MIN_COLUMN_SUMS && allF32([g, out]) ? fastContext() : null;
   if (!ctx) return addColumnSumsReference(g, rows, cols, out);
   const { arena, rt } = ctx;
-  try {
-    arena.reset();
+  const ran = arena.run(() => {
     const pg = putOrNull(arena, g, rows * cols);
     const po = arena.output((out as Float32Array).subarray(0, cols), true);
     rt.exports.addColumnSums(pg, po, rows, cols);
-    arena.finish();
-  } catch (err) {
-    if (!(err instanceof ArenaFull)) throw err;
-    addColumnSumsReference(g, rows, cols, out);
-  }
+  });
+  if (!ran) addColumnSumsReference(g, rows, cols, out);
 }

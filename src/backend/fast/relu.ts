@@ -8,7 +8,6 @@
  * become +0.
  */
 import type { TypedArray } from "../../dtype.js";
-import { ArenaFull } from "./arena.js";
 import { fastContext } from "./context.js";
 
 /** Below this many elements the copies into wasm memory cost more than they save. */
@@ -19,17 +18,11 @@ function inWasm(inputs: Float32Array[], output: Float32Array, outputIsInput: boo
   const ctx = fastContext();
   if (!ctx) return false;
   const { arena } = ctx;
-  try {
-    arena.reset();
+  return arena.run(() => {
     const ptrs = inputs.map((a, i) => (outputIsInput && i === inputs.length - 1 ? arena.output(a, true) : arena.input(a)));
     if (!outputIsInput) ptrs.push(arena.output(output));
     call(ptrs, output.length);
-    arena.finish();
-    return true;
-  } catch (err) {
-    if (err instanceof ArenaFull) return false;
-    throw err;
-  }
+  });
 }
 
 export function fastReluForward(x: TypedArray, y: TypedArray): void {
