@@ -19,7 +19,7 @@ export class WasmStorage implements StorageProvider {
     if (this.heap.isLive(at)) this.heap.free(at);
   });
   /** Why the last `take` found no room (the first time is reported on the console). */
-  lastFull: string | null = null;
+  private lastFull: string | null = null;
 
   constructor(private readonly heap: WasmHeap) {}
 
